@@ -7,7 +7,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #f5833d4f
+# %% ../nbs/99_all.ipynb #8872b055
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.learner import load_learner
@@ -16,5 +16,5 @@ from .models import *
 from .masks import *
 from .train import *
 
-# %% ../nbs/99_all.ipynb #40f1c870
+# %% ../nbs/99_all.ipynb #36a55e58
 __all__ = [o for o in dir() if not o.startswith('_')]

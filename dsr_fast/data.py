@@ -8,13 +8,13 @@ Docs: https://dsr-fast.github.io/dsr_fast/data.html.md"""
 __all__ = ['cifar_stats', 'datasets', 'tensor_dls', 'digits_dls', 'mnist1d_dls', 'check_image_folder', 'make_image_folder',
            'PadRandomCrop', 'cifar10_dls', 'imagenet_dls', 'get_dls']
 
-# %% ../nbs/00_data.ipynb #783550bc
+# %% ../nbs/00_data.ipynb #6eed9855
 from fastcore.all import *
 from fastai.data.all import *
 from fastai.vision.all import *
 import numpy as np, torch
 
-# %% ../nbs/00_data.ipynb #ecc59ee9
+# %% ../nbs/00_data.ipynb #59a576a1
 def tensor_dls(x_train, y_train, x_valid, y_valid, bs=64, seed=0, device=None):
     "Fastai `DataLoaders` over in-memory arrays; the validation set is the held-out test split."
     x = torch.cat([tensor(x_train), tensor(x_valid)]).float()
@@ -25,7 +25,7 @@ def tensor_dls(x_train, y_train, x_valid, y_valid, bs=64, seed=0, device=None):
     set_seed(seed)
     return dsets.dataloaders(bs=bs, device=device)
 
-# %% ../nbs/00_data.ipynb #d2030b58
+# %% ../nbs/00_data.ipynb #af837f58
 def digits_dls(bs=64, valid_pct=0.2, seed=0, device=None):
     "scikit-learn's digits as 1×8×8 images in [0, 1], split at random into train and test by `valid_pct`."
     from sklearn.datasets import load_digits
@@ -36,7 +36,7 @@ def digits_dls(bs=64, valid_pct=0.2, seed=0, device=None):
     tr, va = idx[n_valid:], idx[:n_valid]
     return tensor_dls(x[tr], y[tr], x[va], y[va], bs=bs, seed=seed, device=device)
 
-# %% ../nbs/00_data.ipynb #17625e4e
+# %% ../nbs/00_data.ipynb #905d21b4
 def mnist1d_dls(bs=100, num_samples=5000, seed=42, device=None):
     "MNIST-1D signals (1×40), generated procedurally by `mnist1d.make_dataset` (no download)."
     from mnist1d.data import make_dataset, get_dataset_args
@@ -47,7 +47,7 @@ def mnist1d_dls(bs=100, num_samples=5000, seed=42, device=None):
     finally: np.random.set_state(state)
     return tensor_dls(d['x'][:, None], d['y'], d['x_test'][:, None], d['y_test'], bs=bs, seed=seed, device=device)
 
-# %% ../nbs/00_data.ipynb #7a39b276
+# %% ../nbs/00_data.ipynb #b3dbbf80
 _img_exts = {'.png', '.jpg', '.jpeg', '.bmp', '.webp'}
 
 def check_image_folder(path, train='train', valid='test'):
@@ -65,7 +65,7 @@ def check_image_folder(path, train='train', valid='test'):
             raise ValueError(f"The class folders of '{d}' hold no images ({', '.join(sorted(_img_exts))}): {layout}")
     return path
 
-# %% ../nbs/00_data.ipynb #ff889e44
+# %% ../nbs/00_data.ipynb #e9b5a199
 def make_image_folder(path, n_classes=3, n_per_class=4, size=32, splits=('train', 'test'), seed=0):
     "Write a tiny random image data set in the `check_image_folder` layout (for tests and demos)."
     from PIL import Image
@@ -78,7 +78,7 @@ def make_image_folder(path, n_classes=3, n_per_class=4, size=32, splits=('train'
                 Image.fromarray(arr).save(path/split/f'class{c}'/f'{i}.png')
     return path
 
-# %% ../nbs/00_data.ipynb #43754c85
+# %% ../nbs/00_data.ipynb #0edad39f
 class PadRandomCrop(RandTransform):
     "Pad an image by `pad` pixels (zeros) and crop a random `size` window; centre crop on the validation set."
     split_idx, order = None, 1
@@ -90,7 +90,7 @@ class PadRandomCrop(RandTransform):
     def encodes(self, x: PILImage):
         return x.crop_pad(self.size, tl=(self.tl[0]-self.pad, self.tl[1]-self.pad), pad_mode=PadMode.Zeros)
 
-# %% ../nbs/00_data.ipynb #da0617a5
+# %% ../nbs/00_data.ipynb #b988c46f
 cifar_stats = ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616])
 
 def cifar10_dls(path=None, bs=100, size=32, num_workers=None, device=None, seed=0):
@@ -103,7 +103,7 @@ def cifar10_dls(path=None, bs=100, size=32, num_workers=None, device=None, seed=
     set_seed(seed)
     return db.dataloaders(path, bs=bs, num_workers=ifnone(num_workers, defaults.cpus), device=device)
 
-# %% ../nbs/00_data.ipynb #1ae01490
+# %% ../nbs/00_data.ipynb #fdad2a37
 def imagenet_dls(path, bs=256, size=224, num_workers=None, device=None, seed=0, valid='val'):
     "ImageNet from `path` (`train/`, `val/`): random-resized crops and flips for training, centre crops for validation."
     path = check_image_folder(path, 'train', valid)
@@ -114,7 +114,7 @@ def imagenet_dls(path, bs=256, size=224, num_workers=None, device=None, seed=0, 
     set_seed(seed)
     return db.dataloaders(path, bs=bs, num_workers=ifnone(num_workers, defaults.cpus), device=device)
 
-# %% ../nbs/00_data.ipynb #600a7b1a
+# %% ../nbs/00_data.ipynb #413dfd1d
 datasets = ('digits', 'mnist1d', 'cifar10', 'imagenet')
 
 def get_dls(name, path=None, bs=None, seed=0, device=None, **kwargs):

@@ -8,23 +8,23 @@ Docs: https://dsr-fast.github.io/dsr_fast/models.html.md"""
 __all__ = ['archs', 'default_arch', 'n_params', 'lenet_300_100', 'WideBlock', 'WideResNet', 'wrn', 'resnet50', 'small_cnn',
            'get_model']
 
-# %% ../nbs/01_models.ipynb #2a417dc5
+# %% ../nbs/01_models.ipynb #2385d45f
 from fastcore.all import *
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision
 
-# %% ../nbs/01_models.ipynb #cb6ad66c
+# %% ../nbs/01_models.ipynb #a9924830
 def n_params(model):
     "Number of elements in `model`'s parameters."
     return sum(p.numel() for p in model.parameters())
 
-# %% ../nbs/01_models.ipynb #ced200cb
+# %% ../nbs/01_models.ipynb #9984041d
 def lenet_300_100(n_in=784, n_out=10):
     "LeNet-300-100: three bias-free linear layers, each followed by batch norm (ReLU between)."
     def lin(ni, no, act=True): return [nn.Linear(ni, no, bias=False), nn.BatchNorm1d(no)] + ([nn.ReLU()] if act else [])
     return nn.Sequential(nn.Flatten(), *lin(n_in, 300), *lin(300, 100), *lin(100, n_out, act=False))
 
-# %% ../nbs/01_models.ipynb #39a73649
+# %% ../nbs/01_models.ipynb #b556b48b
 class WideBlock(nn.Module):
     "Pre-activation basic block: BN-ReLU-conv3×3, BN-ReLU-conv3×3, with a 1×1 conv shortcut when the shape changes."
     def __init__(self, ni, nf, stride=1):
@@ -38,7 +38,7 @@ class WideBlock(nn.Module):
         y = self.conv2(F.relu(self.bn2(y)))
         return y + (x if self.shortcut is None else self.shortcut(o))
 
-# %% ../nbs/01_models.ipynb #c6ee24db
+# %% ../nbs/01_models.ipynb #63fd66db
 class WideResNet(nn.Module):
     "WRN-`depth`-`widen` for `n_in`-channel images and `n_out` classes."
     def __init__(self, depth=28, widen=2, n_out=10, n_in=3):
@@ -57,19 +57,19 @@ class WideResNet(nn.Module):
         x = F.relu(self.bn(self.blocks(self.conv1(x))))
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
-# %% ../nbs/01_models.ipynb #1add9ca6
+# %% ../nbs/01_models.ipynb #228333e5
 def wrn(depth=28, widen=2, n_out=10, n_in=3):
     "Wide ResNet WRN-`depth`-`widen` (WRN-28-2 is the paper's CIFAR-10 model)."
     return WideResNet(depth, widen, n_out, n_in)
 
-# %% ../nbs/01_models.ipynb #68f48b0d
+# %% ../nbs/01_models.ipynb #b7fa7c51
 def resnet50(n_out=1000, n_in=3):
     "torchvision's ResNet-50 (random init) with `n_out` classes and an `n_in`-channel stem."
     m = torchvision.models.resnet50(num_classes=n_out)
     if n_in != 3: m.conv1 = nn.Conv2d(n_in, 64, 7, 2, 3, bias=False)
     return m
 
-# %% ../nbs/01_models.ipynb #8cecfd82
+# %% ../nbs/01_models.ipynb #d7ea4f35
 def small_cnn(n_in=1, n_out=10, ndim=2, width=32):
     "Conv-BN-ReLU ×3 (widths `width`, 2·`width`, 4·`width`), global average pooling, linear; `ndim` 1 or 2."
     conv, bn = (nn.Conv1d, nn.BatchNorm1d) if ndim == 1 else (nn.Conv2d, nn.BatchNorm2d)
@@ -78,7 +78,7 @@ def small_cnn(n_in=1, n_out=10, ndim=2, width=32):
     return nn.Sequential(*block(n_in, width, 1), *block(width, 2*width, 2), *block(2*width, 4*width, 2),
                          pool, nn.Flatten(), nn.Linear(4*width, n_out))
 
-# %% ../nbs/01_models.ipynb #877d9e94
+# %% ../nbs/01_models.ipynb #7425709b
 archs = ('cnn', 'lenet', 'wrn28_2', 'resnet50')
 default_arch = dict(digits='cnn', mnist1d='cnn', cifar10='wrn28_2', imagenet='resnet50')
 

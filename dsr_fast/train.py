@@ -7,7 +7,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 # %% auto #0
 __all__ = ['methods', 'check_options', 'train', 'summarize', 'format_summary', 'plot_run', 'dsr_fast_train']
 
-# %% ../nbs/10_train.ipynb #5f27cc04
+# %% ../nbs/10_train.ipynb #6aa636c1
 import warnings
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*is deprecated', category=FutureWarning)  # raised by an import inside fastai
 from fastcore.all import *
@@ -19,12 +19,12 @@ from .data import *
 from .models import *
 from .masks import *
 
-# %% ../nbs/10_train.ipynb #dbce600d
+# %% ../nbs/10_train.ipynb #b13fbd50
 def _dense_cbs(sparsity, seed, **kwargs): return []
 
 methods = dict(dense=_dense_cbs)
 
-# %% ../nbs/10_train.ipynb #1d87d056
+# %% ../nbs/10_train.ipynb #21d508ee
 def check_options(dataset='digits', arch=None, method='dense', sparsity=0.9, epochs=5, bs=None, lr=1e-2, device=None):
     "Raise `ValueError` with a one-line explanation for the first bad option."
     if dataset not in datasets: raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(datasets)}")
@@ -40,7 +40,7 @@ def check_options(dataset='digits', arch=None, method='dense', sparsity=0.9, epo
         except RuntimeError: raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from None
         if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for but CUDA is not available: use --device cpu")
 
-# %% ../nbs/10_train.ipynb #d0521bb8
+# %% ../nbs/10_train.ipynb #9307c2ca
 def train(dataset='digits', arch=None, method='dense', sparsity=0.9, epochs=5, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, **method_kwargs):
     "Train `arch` on `dataset` with `method`; return the `Learner` and a summary dict."
@@ -55,7 +55,7 @@ def train(dataset='digits', arch=None, method='dense', sparsity=0.9, epochs=5, b
     learn.fit_one_cycle(epochs, lr)
     return learn, summarize(learn, dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, seed=seed)
 
-# %% ../nbs/10_train.ipynb #d06249e0
+# %% ../nbs/10_train.ipynb #5121c7aa
 def summarize(learn, **info):
     "Test accuracy, parameter counts and per-layer density of a trained `learn`."
     loss, acc = learn.validate()
@@ -66,7 +66,7 @@ def summarize(learn, **info):
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
                 conv_linear_weights=n_weights, conv_linear_nonzero=sum(l['nonzero'] for l in layers), layers=layers)
 
-# %% ../nbs/10_train.ipynb #c61d2d74
+# %% ../nbs/10_train.ipynb #da16de9d
 def format_summary(s):
     "The summary as printable text."
     lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}",
@@ -78,7 +78,7 @@ def format_summary(s):
     lines += [f"  {l['name']:<{w}}  {l['nonzero']:>9,} / {l['size']:>9,}  {l['density']:6.1%}" for l in s['layers']]
     return '\n'.join(lines)
 
-# %% ../nbs/10_train.ipynb #0087bcc7
+# %% ../nbs/10_train.ipynb #c33ae240
 def plot_run(learn, summary, fname):
     "Save the loss curves and the per-layer density of a run to `fname` (PNG)."
     import matplotlib; matplotlib.use('Agg', force=False)
@@ -96,7 +96,7 @@ def plot_run(learn, summary, fname):
     fig.tight_layout(); fig.savefig(fname, dpi=90); plt.close(fig)
     return fname
 
-# %% ../nbs/10_train.ipynb #ba13bb8b
+# %% ../nbs/10_train.ipynb #483d3727
 @call_parse
 def dsr_fast_train(
     dataset:str='digits', # digits | mnist1d | cifar10 | imagenet
