@@ -8,12 +8,12 @@ Docs: https://dsr-fast.github.io/dsr_fast/masks.html.md"""
 __all__ = ['is_candidate', 'sparse_modules', 'wrn_dense', 'check_sparsity', 'n_keep', 'random_mask', 'Masks', 'weight_density',
            'SparseCallback']
 
-# %% ../nbs/02_masks.ipynb #76d70fe1
+# %% ../nbs/02_masks.ipynb #6d63a69f
 from fastcore.all import *
 import torch, torch.nn as nn
 from torch.nn.modules.conv import _ConvNd
 
-# %% ../nbs/02_masks.ipynb #a892493d
+# %% ../nbs/02_masks.ipynb #47764367
 def is_candidate(m):
     "True for modules whose `weight` can be sparse: conv and linear layers."
     return isinstance(m, (_ConvNd, nn.Linear))
@@ -34,12 +34,12 @@ def sparse_modules(model, dense='first'):
                                  "pass dense=() to make every conv/linear weight sparse, or use a model with conv/linear layers")
     return res
 
-# %% ../nbs/02_masks.ipynb #eecf2226
+# %% ../nbs/02_masks.ipynb #27cf080e
 def wrn_dense(name, m):
     "The paper's dense layers for WRN: the stem conv, 1×1 shortcut convs and the final classifier."
     return name in ('conv1', 'fc') or name.endswith('shortcut')
 
-# %% ../nbs/02_masks.ipynb #10d4dbe4
+# %% ../nbs/02_masks.ipynb #d3fda306
 def check_sparsity(sparsity):
     if not (isinstance(sparsity, (int, float)) and 0 <= sparsity < 1):
         raise ValueError(f"sparsity must be a number in [0, 1) (the fraction of weights that are zero), got {sparsity!r}")
@@ -55,7 +55,7 @@ def random_mask(shape, n_active, generator=None):
     mask[torch.randperm(numel, generator=generator)[:n_active]] = True
     return mask.view(shape)
 
-# %% ../nbs/02_masks.ipynb #bbd38c1b
+# %% ../nbs/02_masks.ipynb #d9ca9ac1
 class Masks:
     "Boolean masks (buffers `weight_mask`) over the sparse conv/linear weights of `model`."
     def __init__(self, model, sparsity=0.9, dense='first', distribution='uniform', seed=0):
@@ -95,7 +95,7 @@ class Masks:
     def __len__(self): return len(self.modules)
     def __repr__(self): return f"Masks({len(self)} tensors, {self.budget:,} of {sum(self.sizes):,} weights active)"
 
-# %% ../nbs/02_masks.ipynb #4660e1b2
+# %% ../nbs/02_masks.ipynb #253d96f2
 @patch
 def apply(self: Masks):
     "Set every inactive weight to exactly zero."
@@ -107,7 +107,7 @@ def mask_grads(self: Masks):
     pairs = [(w.grad, m) for w, m in zip(self.weights, self.masks) if w.grad is not None]
     if pairs: torch._foreach_mul_(*map(list, zip(*pairs)))
 
-# %% ../nbs/02_masks.ipynb #4b64c114
+# %% ../nbs/02_masks.ipynb #0ff91eba
 @patch
 def n_active(self: Masks):
     "Total number of active weights, as a tensor on the masks' device."
@@ -124,13 +124,13 @@ def density(self: Masks):
     "Fraction of sparse weights that are active."
     return float(self.n_active()) / sum(self.sizes)
 
-# %% ../nbs/02_masks.ipynb #2cf81105
+# %% ../nbs/02_masks.ipynb #ac6ad8b7
 def weight_density(model):
     "Name, size and fraction of non-zero entries of every conv/linear weight of `model`."
     return [dict(name=n, size=m.weight.numel(), nonzero=int((m.weight != 0).sum()),
                  density=float((m.weight != 0).float().mean())) for n, m in model.named_modules() if is_candidate(m)]
 
-# %% ../nbs/02_masks.ipynb #61f89d18
+# %% ../nbs/02_masks.ipynb #b8832b4e
 @patch
 def state_dict(self: Masks):
     "The masks keyed by layer name (CPU copies)."
@@ -150,11 +150,11 @@ def load_state_dict(self: Masks, sd):
     self.budget = int(self.n_active())
     self.apply()
 
-# %% ../nbs/02_masks.ipynb #caf3bdcb
+# %% ../nbs/02_masks.ipynb #08bbd1b9
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
 
-# %% ../nbs/02_masks.ipynb #3c6dff02
+# %% ../nbs/02_masks.ipynb #8fe6e506
 class SparseCallback(Callback):
     "Train under masks at `sparsity` (static sparse training); the base of the reallocating methods."
     order = MixedPrecision.order - 1
@@ -174,8 +174,8 @@ class SparseCallback(Callback):
     def before_fit(self):
         self.setup()
         self.masks.apply()
-        self.n_iter, self.skipped = int(self.learn.model.mask_iter), False
-        self._metrics = self.learn.metrics
+        self.opt_steps, self.skipped = int(self.learn.model.mask_iter), False
+        self._saved_metrics = self.learn.metrics
         self.learn.metrics = L(self.learn.metrics) + self.extra_metrics()
     def extra_metrics(self): return [ValueMetric(self.current_sparsity, 'sparsity')]
     def current_sparsity(self): return 1 - float(self.masks.n_active()) / sum(self.masks.sizes)
@@ -185,8 +185,8 @@ class SparseCallback(Callback):
     def after_step(self):
         if self.skipped: self.skipped = False; return
         self.masks.apply()
-        self.n_iter += 1
-        self.learn.model.mask_iter.fill_(self.n_iter)
+        self.opt_steps += 1
+        self.learn.model.mask_iter.fill_(self.opt_steps)
         self.after_update()
     def after_update(self):
         "Called after every optimizer step that happened: subclasses change the masks here."
@@ -195,4 +195,4 @@ class SparseCallback(Callback):
         "Stop with the layers' names if a sparse weight became NaN or infinite (one check per epoch, outside any step)."
         bad = [n for n, w in zip(self.masks.names, self.masks.weights) if not torch.isfinite(w).all()]
         if bad: raise FloatingPointError(f"Non-finite weights in layer(s) {', '.join(bad)} at epoch {self.epoch}: lower the learning rate or clip gradients")
-    def after_fit(self): self.learn.metrics = self._metrics
+    def after_fit(self): self.learn.metrics = self._saved_metrics

@@ -7,7 +7,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 # %% auto #0
 __all__ = ['methods', 'check_options', 'train', 'summarize', 'format_summary', 'plot_run', 'dsr_fast_train']
 
-# %% ../nbs/10_train.ipynb #6aa636c1
+# %% ../nbs/10_train.ipynb #a2c5ba4a
 import warnings
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*is deprecated', category=FutureWarning)  # raised by an import inside fastai
 from fastcore.all import *
@@ -18,14 +18,18 @@ import json, sys
 from .data import *
 from .models import *
 from .masks import *
+from .dsr import *
 
-# %% ../nbs/10_train.ipynb #b13fbd50
+# %% ../nbs/10_train.ipynb #84b26819
 def _dense_cbs(sparsity, seed, **kwargs): return []
+def _static_cbs(sparsity, seed, **kwargs): return [SparseCallback(sparsity, seed=seed)]
+def _dsr_cbs(sparsity, seed, n_prune=None, period=None, n_iter=None, **kwargs):
+    return [DSRCallback(sparsity, n_prune=n_prune, period=max(1, n_iter // 40) if period is None else period, seed=seed, **kwargs)]
 
-methods = dict(dense=_dense_cbs)
+methods = dict(dsr=_dsr_cbs, static=_static_cbs, dense=_dense_cbs)
 
-# %% ../nbs/10_train.ipynb #21d508ee
-def check_options(dataset='digits', arch=None, method='dense', sparsity=0.9, epochs=5, bs=None, lr=1e-2, device=None):
+# %% ../nbs/10_train.ipynb #abd993bf
+def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, device=None):
     "Raise `ValueError` with a one-line explanation for the first bad option."
     if dataset not in datasets: raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(datasets)}")
     if arch is not None and arch not in archs: raise ValueError(f"unknown arch {arch!r}: choose one of {', '.join(archs)}")
@@ -40,8 +44,8 @@ def check_options(dataset='digits', arch=None, method='dense', sparsity=0.9, epo
         except RuntimeError: raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from None
         if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for but CUDA is not available: use --device cpu")
 
-# %% ../nbs/10_train.ipynb #9307c2ca
-def train(dataset='digits', arch=None, method='dense', sparsity=0.9, epochs=5, bs=None, lr=1e-2, seed=0,
+# %% ../nbs/10_train.ipynb #4f76c60f
+def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, **method_kwargs):
     "Train `arch` on `dataset` with `method`; return the `Learner` and a summary dict."
     check_options(dataset, arch, method, sparsity, epochs, bs, lr, device)
@@ -49,36 +53,39 @@ def train(dataset='digits', arch=None, method='dense', sparsity=0.9, epochs=5, b
     dls = get_dls(dataset, path=path, bs=bs, seed=seed, device=None if device is None else torch.device(device))
     arch = arch or default_arch[dataset]
     model = get_model(arch, dls)
-    cbs = methods[method](sparsity=sparsity, seed=seed, **method_kwargs)
+    cbs = methods[method](sparsity=sparsity, seed=seed, n_iter=epochs * len(dls.train), **method_kwargs)
     learn = Learner(dls, model, metrics=accuracy, path=Path(out), model_dir='.', cbs=cbs)
     if not show_progress: learn.remove_cb(ProgressCallback)
     learn.fit_one_cycle(epochs, lr)
     return learn, summarize(learn, dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, seed=seed)
 
-# %% ../nbs/10_train.ipynb #5121c7aa
+# %% ../nbs/10_train.ipynb #90c6b35c
 def summarize(learn, **info):
     "Test accuracy, parameter counts and per-layer density of a trained `learn`."
-    loss, acc = learn.validate()
+    loss, acc = learn.validate()[:2]  # sparse methods add columns (sparsity, H, K) after the metrics
     layers = weight_density(learn.model)
     n_total = sum(p.numel() for p in learn.model.parameters())
     n_nonzero = sum(int((p != 0).sum()) for p in learn.model.parameters())
     n_weights = sum(l['size'] for l in layers)
+    sparse = [cb for cb in learn.cbs if isinstance(cb, SparseCallback)]
+    if sparse: info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.sizes))
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
                 conv_linear_weights=n_weights, conv_linear_nonzero=sum(l['nonzero'] for l in layers), layers=layers)
 
-# %% ../nbs/10_train.ipynb #da16de9d
+# %% ../nbs/10_train.ipynb #29b2ddf4
 def format_summary(s):
     "The summary as printable text."
     lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}",
              f"test accuracy: {s['test_accuracy']:.4f}   test loss: {s['test_loss']:.4f}",
              f"parameters: {s['params']:,} ({s['nonzero_params']:,} non-zero); conv/linear weights: "
              f"{s['conv_linear_nonzero']:,} of {s['conv_linear_weights']:,} non-zero ({s['conv_linear_nonzero']/s['conv_linear_weights']:.1%})",
+             *([f"budget: {s['budget']['active']:,} active of {s['budget']['sparse_weights']:,} weights in the sparse layers"] if 'budget' in s else []),
              "per-layer density:"]
     w = max(len(l['name']) for l in s['layers'])
     lines += [f"  {l['name']:<{w}}  {l['nonzero']:>9,} / {l['size']:>9,}  {l['density']:6.1%}" for l in s['layers']]
     return '\n'.join(lines)
 
-# %% ../nbs/10_train.ipynb #c33ae240
+# %% ../nbs/10_train.ipynb #89ad816f
 def plot_run(learn, summary, fname):
     "Save the loss curves and the per-layer density of a run to `fname` (PNG)."
     import matplotlib; matplotlib.use('Agg', force=False)
@@ -96,13 +103,15 @@ def plot_run(learn, summary, fname):
     fig.tight_layout(); fig.savefig(fname, dpi=90); plt.close(fig)
     return fname
 
-# %% ../nbs/10_train.ipynb #483d3727
+# %% ../nbs/10_train.ipynb #ec36455c
 @call_parse
 def dsr_fast_train(
     dataset:str='digits', # digits | mnist1d | cifar10 | imagenet
     path:str=None, # image folder for cifar10 (default: download) and imagenet
     arch:str=None, # cnn | lenet | wrn28_2 | resnet50 (default: cnn for digits and mnist1d, wrn28_2 for cifar10, resnet50 for imagenet)
-    method:str='dense', # training method
+    method:str='dsr', # dsr | static | dense
+    n_prune:int=None, # dsr: target number pruned per reallocation (default: 10% of the budget)
+    period:int=None, # dsr: iterations between reallocations (default: about 40 reallocations per run)
     sparsity:float=0.9, # fraction of zero weights in the sparse layers, in [0, 1)
     epochs:int=8, # number of epochs (one-cycle schedule)
     bs:int=None, # batch size (default: per dataset)
@@ -112,11 +121,11 @@ def dsr_fast_train(
     device:str=None, # cpu, cuda or cuda:N (default: fastai's choice)
 ):
     "Train a network on one of the data sets and print fastai's progress table and a summary."
-    try: check_options(dataset, arch, method, sparsity, epochs, bs, lr, device)
-    except ValueError as e: sys.exit(f"dsr_fast_train: error: {e}")
+    kw = dict(n_prune=n_prune, period=period) if method == 'dsr' else {}
     try:
-        learn, s = train(dataset, arch, method, sparsity, epochs, bs, lr, seed, out, device, path)
-    except (ValueError, FileNotFoundError) as e: sys.exit(f"dsr_fast_train: error: {e}")
+        check_options(dataset, arch, method, sparsity, epochs, bs, lr, device)
+        learn, s = train(dataset, arch, method, sparsity, epochs, bs, lr, seed, out, device, path, **kw)
+    except (ValueError, FileNotFoundError) as e: sys.exit(f"dsr_fast_train: error: {str(e).strip().splitlines()[-1].strip()}")  # fastai prefixes a line naming the callback
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     print(format_summary(s))
     plot_run(learn, s, out/'train.png')

@@ -1,0 +1,87 @@
+"""Benchmark one DSR reallocation step: dsr_fast's device step against the plain per-tensor reference.
+
+ResNet-50 (torchvision, random init), every block conv and the fc sparse (stem conv and downsample convs dense),
+sparsity 0.9, N_p = 400,000, threshold set so that about N_p weights fall under it. Both implementations start from
+the same weights, masks and random keys; the first step's results are compared before anything is timed.
+
+    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0]
+"""
+import argparse, platform, resource, time, statistics
+import torch
+from fastcore.script import call_parse
+from dsr_fast.models import resnet50
+from dsr_fast.masks import Masks
+from dsr_fast.dsr import DSR, hash_keys
+from dsr_fast.reference import dsr_step_ref
+
+def resnet50_dense(name, m): return name == 'conv1' or 'downsample' in name
+
+def threshold_for(masks, n):
+    "A threshold under which about `n` active weights fall."
+    w = torch.cat([x.detach().abs()[m].flatten() for x, m in zip(masks.weights, masks.masks)]).cpu()
+    return float(w.kthvalue(n).values)
+
+def sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+def time_fast(dsr, dev, repeats):
+    times = []
+    for _ in range(repeats):
+        sync(dev); t = time.perf_counter()
+        dsr.step()
+        sync(dev); times.append(time.perf_counter() - t)
+    return times
+
+@call_parse
+def main(device:str='cpu', # cpu or cuda
+         repeats:int=5, # timed fast steps
+         seed:int=0, # weights, masks and keys
+         n_prune:int=400_000, # N_p
+         skip_reference:bool=False, # only time the fast step
+        ):
+    "Time one reallocation step on ResNet-50 at sparsity 0.9."
+    dev = torch.device(device)
+    torch.manual_seed(seed)
+    model = resnet50()
+    masks = Masks(model, 0.9, dense=resnet50_dense, seed=seed)
+    n_sparse = sum(masks.sizes)
+    H = threshold_for(masks, n_prune)
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}, device {dev}"
+          + (f" ({torch.cuda.get_device_name(dev)})" if dev.type == 'cuda' else ''))
+    print(f"ResNet-50: {len(masks)} sparse tensors, {n_sparse:,} sparse weights, budget {masks.budget:,}, N_p {n_prune:,}, H {H:.3g}")
+
+    ref_w = [w.detach().clone() for w in masks.weights]
+    ref_m = [m.clone() for m in masks.masks]
+    model.to(dev)
+    dsr = DSR(masks, n_prune, h_init=H, seed=seed, keep_changes=False)
+    keys = hash_keys(seed, dsr.n_steps.clone().cpu(), n_sparse)
+    keys = [k.view(m.shape) for k, m in zip(keys.split(masks.sizes), ref_m)]
+
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev); base = torch.cuda.memory_allocated(dev)
+    sync(dev); t = time.perf_counter()
+    K = dsr.step()
+    sync(dev); first = time.perf_counter() - t
+    if dev.type == 'cuda': extra = torch.cuda.max_memory_allocated(dev) - base
+    else: extra = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024
+    print(f"fast step 1 (includes building per-device constants): {first*1e3:.1f} ms, K = {int(K):,}")
+    print(f"peak extra memory of a step: {extra/2**20:.0f} MiB = {extra/n_sparse:.1f} bytes per sparse weight"
+          f" ({'CUDA allocator peak' if dev.type == 'cuda' else 'growth of the process peak RSS, an upper bound'})")
+
+    if not skip_reference:
+        t = time.perf_counter()
+        K_ref, H_ref, g_ref = dsr_step_ref(ref_w, ref_m, H, n_prune, keys=keys)
+        ref_time = time.perf_counter() - t
+        same = (K_ref == int(K)) and all(torch.equal(a.cpu(), b) for a, b in zip(masks.masks, ref_m)) and abs(H_ref - float(dsr.threshold)) <= 1e-6 * H_ref
+        print(f"reference step (per-tensor loops, nonzero, numpy setdiff1d, on CPU): {ref_time:.2f} s, K = {K_ref:,}; same masks, K and H as the fast step: {same}")
+        if not same: raise SystemExit("MISMATCH between the fast step and the reference")
+
+    if dev.type == 'cuda':
+        torch.cuda.set_sync_debug_mode('error')
+        try: dsr.step()
+        finally: torch.cuda.set_sync_debug_mode(0)
+        print("no host synchronisation inside the step: torch.cuda.set_sync_debug_mode('error') passed")
+    times = time_fast(dsr, dev, repeats)
+    med = statistics.median(times)
+    print(f"fast step, median of {repeats}: {med*1e3:.1f} ms (min {min(times)*1e3:.1f}, max {max(times)*1e3:.1f})")
+    if not skip_reference: print(f"speed-up over the reference: {ref_time/med:.0f}x")
