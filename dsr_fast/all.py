@@ -7,14 +7,17 @@ Docs: https://dsr-fast.github.io/dsr_fast/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #8872b055
+# %% ../nbs/99_all.ipynb #b077cc98
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.learner import load_learner
 from .data import *
 from .models import *
 from .masks import *
+from .dsr import *
+from .baselines import *
 from .train import *
+from .demo import *
 
-# %% ../nbs/99_all.ipynb #36a55e58
+# %% ../nbs/99_all.ipynb #36750bf3
 __all__ = [o for o in dir() if not o.startswith('_')]
