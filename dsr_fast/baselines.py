@@ -7,30 +7,29 @@ Docs: https://dsr-fast.github.io/dsr_fast/baselines.html.md"""
 # %% auto #0
 __all__ = ['smallest_active', 'SET', 'set_step_ref', 'score_keys', 'RigL', 'rigl_step_ref', 'SETCallback', 'RigLCallback',
            'DeepR', 'deepr_step_ref', 'DeepRCallback', 'cubic_sparsity', 'Prune', 'PruneCallback', 'sparse_param_count',
-           'thin_model']
+           'thin_model', 'SNFS', 'snfs_step_ref', 'SNFSCallback']
 
-# %% ../nbs/07_baselines.ipynb #d922656e
+# %% ../nbs/07_baselines.ipynb #41e07c0a
 from fastcore.all import *
 from fastai.basics import *
 import torch, math
 from .masks import *
 from .dsr import *
-from .dsr import _seg_sum, _check_positive_int
+from .dsr import _seg_sum, _check_positive_int, _opt_states
 
-# %% ../nbs/07_baselines.ipynb #b205e0cf
+# %% ../nbs/07_baselines.ipynb #755e4c47
 def smallest_active(absw, mask, sizes, n_drop):
-    "Flat bool: in tensor i, the `n_drop[i]` active weights of smallest magnitude (lower index first on ties)."
+    "Flat bool: in tensor i, the `n_drop[i]` (int or 0-d tensor) active weights of smallest magnitude (lower index first on ties)."
     parts = []
     for a, m, k in zip(absw.split(sizes), mask.split(sizes), n_drop):
-        p = torch.zeros_like(m)
-        if k: p.scatter_(0, torch.sort(torch.where(m, a, torch.inf), stable=True).indices[:k], True)
-        parts.append(p)
+        order = torch.sort(torch.where(m, a, torch.inf), stable=True).indices
+        parts.append(torch.empty_like(m).scatter_(0, order, torch.arange(m.numel(), device=m.device) < k))
     return torch.cat(parts)
 
 def _check_fraction(name, v, fix):
     if not (isinstance(v, (int, float)) and 0 < v < 1): raise ValueError(f"{name} must be in (0, 1), got {v!r}: {fix}")
 
-# %% ../nbs/07_baselines.ipynb #79ede110
+# %% ../nbs/07_baselines.ipynb #af6219e8
 class SET(Reallocator):
     "SET: per tensor, prune the fraction `zeta` of active weights with smallest |w|, regrow as many at random."
     def __init__(self, masks, zeta=0.3, seed=0, keep_changes=False):
@@ -43,7 +42,7 @@ class SET(Reallocator):
         pruned = smallest_active(absw, mask, self.masks.sizes, self.n_drop)
         return pruned, torch.tensor(self.n_drop, device=mask.device), self.random_keys(mask.numel(), mask.device)
 
-# %% ../nbs/07_baselines.ipynb #712f09f7
+# %% ../nbs/07_baselines.ipynb #7f56963a
 def set_step_ref(weights, masks, n_drop, keys):
     "SET's step, plainly: per tensor, drop the `n_drop[i]` smallest active weights, grow as many by smallest key."
     for w, m, k, key in zip(weights, masks, n_drop, keys):
@@ -53,7 +52,7 @@ def set_step_ref(weights, masks, n_drop, keys):
         grown = grow_ref(m, drop, k, key)
         w.view(-1)[grown] = 0.
 
-# %% ../nbs/07_baselines.ipynb #3bc091f8
+# %% ../nbs/07_baselines.ipynb #0a6a8391
 def score_keys(score):
     "Int64 keys < 2**31 that sort non-negative float `score` in descending order."
     return (2**31 - 1) - score.float().view(torch.int32).long()
@@ -68,14 +67,14 @@ class RigL(Reallocator):
 
     def save_grads(self):
         "Keep |grad| of every sparse weight (call before masked gradients are zeroed)."
-        self.grad_abs = torch.cat([(w.grad if w.grad is not None else torch.zeros_like(w)).detach().reshape(-1).abs() for w in self.masks.weights])
+        self.grad_abs = self.masks.reduce([w.grad if w.grad is not None else torch.zeros_like(w) for w in self.masks.weights])
 
     def decide(self, absw, mask):
         if self.grad_abs is None: raise RuntimeError("RigL needs gradients: call save_grads() after backward and before the step")
         n_drop = [int(self.fraction * a) for a in self.active]
         return smallest_active(absw, mask, self.masks.sizes, n_drop), torch.tensor(n_drop, device=mask.device), score_keys(self.grad_abs)
 
-# %% ../nbs/07_baselines.ipynb #8e830fe1
+# %% ../nbs/07_baselines.ipynb #c17ab2c1
 def rigl_step_ref(weights, masks, grads, fraction):
     "RigL's step, plainly: per tensor drop the smallest active weights, grow as many where |grad| is largest."
     for w, m, g in zip(weights, masks, grads):
@@ -86,21 +85,21 @@ def rigl_step_ref(weights, masks, grads, fraction):
         grown = grow_ref(m, drop, k, score_keys(g.abs()))
         w.view(-1)[grown] = 0.
 
-# %% ../nbs/07_baselines.ipynb #0072d2d3
+# %% ../nbs/07_baselines.ipynb #ca831b9c
 class SETCallback(ReallocCallback):
     "Train with SET at `sparsity`: replace the fraction `zeta` of each tensor's weights every `period` iterations."
-    def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0):
+    def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
         _check_fraction('zeta', zeta, "the fraction of each tensor's active weights replaced per step")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
         self.zeta = zeta
     def make_reallocator(self): return SET(self.masks, self.zeta, self.seed, keep_changes=self.reset_opt_state)
 
-# %% ../nbs/07_baselines.ipynb #cbac33d4
+# %% ../nbs/07_baselines.ipynb #359fc2b7
 class RigLCallback(ReallocCallback):
     "Train with RigL at `sparsity`: drop fraction `drop_fraction`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
-    def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0):
+    def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0, granularity='element'):
         _check_fraction('drop_fraction', drop_fraction, "the fraction of each tensor's active weights replaced per step")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
         self.drop_fraction = drop_fraction
     def make_reallocator(self): return RigL(self.masks, self.drop_fraction, self.seed, keep_changes=self.reset_opt_state)
     def before_step(self):
@@ -110,10 +109,12 @@ class RigLCallback(ReallocCallback):
         super().before_step()
     def record(self): return dict(fraction=self.reallocator.fraction)
 
-# %% ../nbs/07_baselines.ipynb #67522460
+# %% ../nbs/07_baselines.ipynb #bc6157e1
 class DeepR(Reallocator):
     "DeepR: prune every active weight whose sign flipped in the last update; regrow as many at random in its tensor."
     def __init__(self, masks, seed=0, keep_changes=False):
+        if any(m.shape != w.shape for m, w in zip(masks.masks, masks.weights)):
+            raise ValueError("DeepR rewires single weights by their sign: use granularity='element' masks")
         super().__init__(masks, seed, keep_changes)
         self.signs = None
     def save_signs(self):
@@ -125,7 +126,7 @@ class DeepR(Reallocator):
         flipped = mask & (now * self.signs < 0)
         return flipped, _seg_sum(flipped, self.masks.sizes), self.random_keys(mask.numel(), mask.device)
 
-# %% ../nbs/07_baselines.ipynb #cac73b42
+# %% ../nbs/07_baselines.ipynb #e9b5607d
 def deepr_step_ref(weights, masks, old_weights, keys):
     "DeepR's rewiring, plainly: per tensor, prune active weights that changed sign, grow as many by smallest key."
     for w, m, o, key in zip(weights, masks, old_weights, keys):
@@ -134,7 +135,7 @@ def deepr_step_ref(weights, masks, old_weights, keys):
         m.view(-1)[flip], w.view(-1)[flip] = False, 0.
         w.view(-1)[grow_ref(m, flip, len(flip), key)] = 0.
 
-# %% ../nbs/07_baselines.ipynb #9a5aebef
+# %% ../nbs/07_baselines.ipynb #ec488940
 class DeepRCallback(ReallocCallback):
     "Train with DeepR at `sparsity`: noisy, L1-penalised gradients; rewire sign-flipped weights every iteration."
     def __init__(self, sparsity=0.9, temperature=1e-5, l1=1e-5, period=1, stop_pct=1.0, dense='first', distribution='uniform', reset_opt_state=False, seed=0):
@@ -152,7 +153,7 @@ class DeepRCallback(ReallocCallback):
         super().before_step()  # masked gradients back to zero
         if self.is_step(self.opt_steps + 1): self.reallocator.save_signs()
 
-# %% ../nbs/07_baselines.ipynb #0c265a8b
+# %% ../nbs/07_baselines.ipynb #277d2996
 def cubic_sparsity(pct, final, start_pct, end_pct, n_steps):
     "Zhu & Gupta's target sparsity at training progress `pct`, in `n_steps` discrete steps."
     t = min(1., max(0., (pct - start_pct) / (end_pct - start_pct)))
@@ -168,7 +169,7 @@ class Prune(Reallocator):
         self.active = [a - d for a, d in zip(self.active, n_drop)]
         return smallest_active(absw, mask, self.masks.sizes, n_drop), None, None
 
-# %% ../nbs/07_baselines.ipynb #23696a73
+# %% ../nbs/07_baselines.ipynb #deef6e9c
 class PruneCallback(ReallocCallback):
     "Gradual magnitude pruning to `sparsity` between `start_pct` and `end_pct` of training, in `n_steps` steps."
     def __init__(self, sparsity=0.9, start_pct=0.1, end_pct=0.7, n_steps=20, dense='first', seed=0):
@@ -186,7 +187,7 @@ class PruneCallback(ReallocCallback):
             self.reallocate()
     def record(self): return dict(target=self.reallocator.target)
 
-# %% ../nbs/07_baselines.ipynb #60c9c8f7
+# %% ../nbs/07_baselines.ipynb #da47ed54
 def sparse_param_count(model, sparsity, dense='first', distribution='uniform'):
     "Non-zero parameters `model` would have under `Masks` at `sparsity` (dense layers, biases and BN included)."
     plan = mask_plan(model, sparsity, dense, distribution)
@@ -208,3 +209,70 @@ def thin_model(arch, dls, sparsity, dense='first'):
         if n_params(builders[arch](mid)) <= target: lo = mid
         else: hi = mid
     return builders[arch](lo)
+
+# %% ../nbs/07_baselines.ipynb #1963e64d
+_momentum_keys = ('grad_avg', 'momentum_buffer', 'exp_avg')
+
+class SNFS(Reallocator):
+    "Sparse momentum: prune the smallest `rate` of each layer, redistribute by mean momentum, grow by momentum."
+    def __init__(self, masks, prune_rate=0.5, seed=0, keep_changes=False):
+        _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
+        super().__init__(masks, seed, keep_changes)
+        self.prune_rate, self.rate, self.momentum = prune_rate, prune_rate, None
+
+    def save_momentum(self, opt):
+        "Keep |momentum| of every sparse weight from optimizer `opt` (fastai or PyTorch SGD/Adam state)."
+        bufs = []
+        for w in self.masks.weights:
+            st = next(_opt_states(opt, w), {})
+            bufs.append(next((st[k] for k in _momentum_keys if k in st), torch.zeros_like(w)))
+        self.momentum = self.masks.reduce(bufs)
+
+    def decide(self, absw, mask):
+        if self.momentum is None: raise RuntimeError("SNFS needs momentum: call save_momentum(opt) before the step")
+        sizes, size_t = self.masks.sizes, self.consts(mask.device)[0]
+        n_act = _seg_sum(mask, sizes)
+        k_i = (n_act * self.rate).floor().long()
+        pruned = smallest_active(absw, mask, sizes, k_i)
+        mean_mom = _seg_sum(self.momentum * mask, sizes) / n_act.clamp(min=1)
+        weight = (mean_mom / mean_mom.max().clamp(min=1e-30) * 2**20).round().long()
+        K, free = k_i.sum(), size_t - n_act
+        grow_n = allocate(K, weight, free)
+        room = free - grow_n + k_i
+        grow_n = grow_n + allocate(K - grow_n.sum(), (room > 0).long(), room)
+        return pruned, grow_n, score_keys(self.momentum)
+
+# %% ../nbs/07_baselines.ipynb #7e0e1db5
+def snfs_step_ref(weights, masks, momenta, rate):
+    "Sparse momentum's step, plainly, per layer (momentum weights integerised as in `SNFS.decide`)."
+    from dsr_fast.reference import allocate_ref
+    drops, n_act = [], [int(m.sum()) for m in masks]
+    for w, m in zip(weights, masks):
+        act = m.view(-1).nonzero().flatten().numpy()
+        drop = act[np.argsort(w.view(-1)[act].abs().numpy(), kind='stable')[:int(len(act) * rate)]]
+        drops.append(drop)
+    mean = torch.stack([(mo.abs() * m).sum() / max(a, 1) for mo, m, a in zip(momenta, masks, n_act)])
+    weight = (mean / mean.max().clamp(min=1e-30) * 2**20).round().long().tolist()
+    for w, m, d in zip(weights, masks, drops): m.view(-1)[d], w.view(-1)[d] = False, 0.
+    K = sum(len(d) for d in drops)
+    free = [m.numel() - a for m, a in zip(masks, n_act)]
+    g = allocate_ref(K, weight, free)
+    room = [f - gi + len(d) for f, gi, d in zip(free, g, drops)]
+    g = [a + b for a, b in zip(g, allocate_ref(K - sum(g), [int(r > 0) for r in room], room))]
+    for w, m, d, n, mo in zip(weights, masks, drops, g, momenta):
+        w.view(-1)[grow_ref(m, d, n, score_keys(mo.abs()))] = 0.
+    return K, g
+
+# %% ../nbs/07_baselines.ipynb #bc8cf068
+class SNFSCallback(ReallocCallback):
+    "Train with sparse momentum at `sparsity`: prune rate `prune_rate`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
+    def __init__(self, sparsity=0.9, prune_rate=0.5, period=100, stop_pct=0.95, dense='first', distribution='uniform', seed=0):
+        _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
+        super().__init__(sparsity, period, stop_pct, dense, distribution, False, seed)
+        self.prune_rate = prune_rate
+    def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed)
+    def before_step(self): pass  # momentum must see the gradients of inactive weights; weights are masked after the step
+    def reallocate(self):
+        self.reallocator.rate = self.prune_rate * (1 + math.cos(math.pi * self.pct_train / self.stop_pct)) / 2
+        self.reallocator.save_momentum(self.opt)
+        super().reallocate()

@@ -8,7 +8,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 __all__ = ['methods', 'check_options', 'train', 'step_schedule', 'load_recipe', 'summarize', 'format_summary', 'plot_run',
            'dsr_fast_train']
 
-# %% ../nbs/10_train.ipynb #03450472
+# %% ../nbs/10_train.ipynb #05c2c9ba
 import warnings
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*is deprecated', category=FutureWarning)  # raised by an import inside fastai
 from fastcore.all import *
@@ -22,7 +22,7 @@ from .masks import *
 from .dsr import *
 from .baselines import *
 
-# %% ../nbs/10_train.ipynb #95e539f2
+# %% ../nbs/10_train.ipynb #685f50a1
 def _dense_cbs(sparsity, seed, **kwargs): return []
 def _static_cbs(sparsity, seed, n_iter=None, **kwargs): return [SparseCallback(sparsity, seed=seed, **kwargs)]
 def _auto_period(period, n_iter): return max(1, n_iter // 40) if period is None else period
@@ -34,11 +34,13 @@ def _rigl_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
     return [RigLCallback(sparsity, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 def _deepr_cbs(sparsity, seed, n_iter=None, **kwargs): return [DeepRCallback(sparsity, seed=seed, **kwargs)]
 def _prune_cbs(sparsity, seed, n_iter=None, **kwargs): return [PruneCallback(sparsity, seed=seed)]
+def _snfs_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
+    return [SNFSCallback(sparsity, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 
 methods = dict(dsr=_dsr_cbs, static=_static_cbs, dense=_dense_cbs, set=_set_cbs, rigl=_rigl_cbs, deepr=_deepr_cbs,
-               prune=_prune_cbs, thin=_dense_cbs)
+               prune=_prune_cbs, thin=_dense_cbs, snfs=_snfs_cbs)
 
-# %% ../nbs/10_train.ipynb #ae2e4f90
+# %% ../nbs/10_train.ipynb #cecbb09e
 def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, device=None):
     "Raise `ValueError` with a one-line explanation for the first bad option."
     if dataset not in datasets: raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(datasets)}")
@@ -54,7 +56,7 @@ def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epoch
         except RuntimeError: raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from None
         if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for but CUDA is not available: use --device cpu")
 
-# %% ../nbs/10_train.ipynb #6a31484d
+# %% ../nbs/10_train.ipynb #7eae2373
 def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, opt='adam', momentum=0.9, nesterov=False,
           wd=None, lr_steps=None, gamma=0.1, size=None, **method_kwargs):
@@ -74,13 +76,13 @@ def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=
     else: learn.fit(epochs, lr, cbs=ParamScheduler({'lr': step_schedule(lr, lr_steps, gamma)}))
     return learn, summarize(learn, dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, seed=seed)
 
-# %% ../nbs/10_train.ipynb #45861c71
+# %% ../nbs/10_train.ipynb #f68446c6
 def step_schedule(lr, steps, gamma):
     "A fastai schedule: `lr`, multiplied by `gamma` at each fraction of training in `steps`."
     edges = [0., *steps, 1.]
     return combine_scheds([b - a for a, b in zip(edges, edges[1:])], [SchedNo(lr * gamma**i, lr * gamma**i) for i in range(len(edges) - 1)])
 
-# %% ../nbs/10_train.ipynb #c2a739e7
+# %% ../nbs/10_train.ipynb #01235849
 def load_recipe(fname):
     "`train` keyword arguments from a recipe file (JSON)."
     r = json.loads(Path(fname).read_text())
@@ -93,7 +95,7 @@ def load_recipe(fname):
     if 'dense' in r: kw['dense'] = dense_choices[r['dense']]
     return kw
 
-# %% ../nbs/10_train.ipynb #e0cb916a
+# %% ../nbs/10_train.ipynb #7961a82e
 def summarize(learn, **info):
     "Test accuracy, parameter counts and per-layer density of a trained `learn`."
     rec = learn.recorder
@@ -109,7 +111,7 @@ def summarize(learn, **info):
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
                 conv_linear_weights=n_weights, conv_linear_nonzero=sum(l['nonzero'] for l in layers), layers=layers)
 
-# %% ../nbs/10_train.ipynb #3a92844b
+# %% ../nbs/10_train.ipynb #52cbcb1b
 def format_summary(s):
     "The summary as printable text."
     lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}",
@@ -122,7 +124,7 @@ def format_summary(s):
     lines += [f"  {l['name']:<{w}}  {l['nonzero']:>9,} / {l['size']:>9,}  {l['density']:6.1%}" for l in s['layers']]
     return '\n'.join(lines)
 
-# %% ../nbs/10_train.ipynb #94352065
+# %% ../nbs/10_train.ipynb #2399487d
 def plot_run(learn, summary, fname):
     "Save the loss curves and the per-layer density of a run to `fname` (PNG)."
     import matplotlib; matplotlib.use('Agg', force=False)
@@ -140,13 +142,14 @@ def plot_run(learn, summary, fname):
     fig.tight_layout(); fig.savefig(fname, dpi=90); plt.close(fig)
     return fname
 
-# %% ../nbs/10_train.ipynb #e799440b
+# %% ../nbs/10_train.ipynb #61bd77d2
 @call_parse
 def dsr_fast_train(
     dataset:str=None, # digits | mnist1d | cifar10 | imagenet (default: digits)
     path:str=None, # image folder for cifar10 (default: download) and imagenet
     arch:str=None, # cnn | lenet | wrn28_2 | resnet50 (default: cnn for digits and mnist1d, wrn28_2 for cifar10, resnet50 for imagenet)
-    method:str=None, # dsr | static | dense | set | rigl | deepr | prune | thin (default: dsr)
+    method:str=None, # dsr | static | dense | set | rigl | snfs | deepr | prune | thin (default: dsr)
+    granularity:str=None, # element | kernel (whole conv kernels; dsr, static, set and rigl)
     distribution:str=None, # initial layer densities of the sparse-from-scratch methods: uniform | er | erk (default: the method's)
     n_prune:int=None, # dsr: target number pruned per reallocation (default: 10% of the budget)
     period:int=None, # dsr: iterations between reallocations (default: about 40 reallocations per run)
@@ -168,8 +171,9 @@ def dsr_fast_train(
             kw.update(load_recipe(config))
         kw.update({k: v for k, v in given.items() if v is not None})
         if kw['method'] not in ('dsr',): kw.pop('n_prune', None)
-        if kw['method'] not in ('dsr', 'set', 'rigl'): [kw.pop(k, None) for k in ('period', 'stop_pct')]
-        if distribution is not None and kw['method'] in ('dsr', 'static', 'set', 'rigl', 'deepr'): kw['distribution'] = distribution
+        if kw['method'] not in ('dsr', 'set', 'rigl', 'snfs'): [kw.pop(k, None) for k in ('period', 'stop_pct')]
+        if granularity is not None and kw['method'] in ('dsr', 'static', 'set', 'rigl'): kw['granularity'] = granularity
+        if distribution is not None and kw['method'] in ('dsr', 'static', 'set', 'rigl', 'snfs', 'deepr'): kw['distribution'] = distribution
         check_options(kw['dataset'], kw.get('arch'), kw['method'], kw['sparsity'], kw['epochs'], kw.get('bs'), kw['lr'], device)
         learn, s = train(seed=seed, out=out, device=device, path=path, **kw)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"dsr_fast_train: error: {str(e).strip().splitlines()[-1].strip()}")  # fastai prefixes a line naming the callback
