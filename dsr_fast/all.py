@@ -7,7 +7,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/all.html.md"""
 # %% auto #0
 __all__ = []
 
-# %% ../nbs/99_all.ipynb #b077cc98
+# %% ../nbs/99_all.ipynb #c3236388
 from fastai.basics import *
 from fastai.callback.all import *
 from fastai.learner import load_learner
@@ -19,5 +19,5 @@ from .baselines import *
 from .train import *
 from .demo import *
 
-# %% ../nbs/99_all.ipynb #36750bf3
+# %% ../nbs/99_all.ipynb #77205117
 __all__ = [o for o in dir() if not o.startswith('_')]

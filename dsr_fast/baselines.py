@@ -9,7 +9,7 @@ __all__ = ['smallest_active', 'SET', 'set_step_ref', 'score_keys', 'RigL', 'rigl
            'DeepR', 'deepr_step_ref', 'DeepRCallback', 'cubic_sparsity', 'Prune', 'PruneCallback', 'sparse_param_count',
            'thin_model', 'SNFS', 'snfs_step_ref', 'SNFSCallback']
 
-# %% ../nbs/07_baselines.ipynb #dd39e5dc
+# %% ../nbs/07_baselines.ipynb #f2fb4af7
 from fastcore.all import *
 from fastai.basics import *
 import torch, math
@@ -17,7 +17,7 @@ from .masks import *
 from .dsr import *
 from .dsr import _seg_sum, _check_positive_int, _opt_states
 
-# %% ../nbs/07_baselines.ipynb #0894d393
+# %% ../nbs/07_baselines.ipynb #fcedd3d1
 def smallest_active(absw, mask, sizes, n_drop):
     "Flat bool: in tensor i, the `n_drop[i]` (int or 0-d tensor) active weights of smallest magnitude (lower index first on ties)."
     parts = []
@@ -29,7 +29,7 @@ def smallest_active(absw, mask, sizes, n_drop):
 def _check_fraction(name, v, fix):
     if not (isinstance(v, (int, float)) and 0 < v < 1): raise ValueError(f"{name} must be in (0, 1), got {v!r}: {fix}")
 
-# %% ../nbs/07_baselines.ipynb #88d11233
+# %% ../nbs/07_baselines.ipynb #ef4c06eb
 class SET(Reallocator):
     "SET: per tensor, prune the fraction `zeta` of active weights with smallest |w|, regrow as many at random."
     def __init__(self, masks, zeta=0.3, seed=0, keep_changes=False):
@@ -42,7 +42,7 @@ class SET(Reallocator):
         pruned = smallest_active(absw, mask, self.masks.sizes, self.n_drop)
         return pruned, torch.tensor(self.n_drop, device=mask.device), self.random_keys(mask.numel(), mask.device)
 
-# %% ../nbs/07_baselines.ipynb #3bdc0dde
+# %% ../nbs/07_baselines.ipynb #e61ab9ca
 def set_step_ref(weights, masks, n_drop, keys):
     "SET's step, plainly: per tensor, drop the `n_drop[i]` smallest active weights, grow as many by smallest key."
     for w, m, k, key in zip(weights, masks, n_drop, keys):
@@ -52,7 +52,7 @@ def set_step_ref(weights, masks, n_drop, keys):
         grown = grow_ref(m, drop, k, key)
         w.view(-1)[grown] = 0.
 
-# %% ../nbs/07_baselines.ipynb #1f501e17
+# %% ../nbs/07_baselines.ipynb #273ec036
 def score_keys(score):
     "Int64 keys < 2**31 that sort non-negative float `score` in descending order."
     return (2**31 - 1) - score.float().view(torch.int32).long()
@@ -74,7 +74,7 @@ class RigL(Reallocator):
         n_drop = [int(self.fraction * a) for a in self.active]
         return smallest_active(absw, mask, self.masks.sizes, n_drop), torch.tensor(n_drop, device=mask.device), score_keys(self.grad_abs)
 
-# %% ../nbs/07_baselines.ipynb #f5b42130
+# %% ../nbs/07_baselines.ipynb #68842d5f
 def rigl_step_ref(weights, masks, grads, fraction):
     "RigL's step, plainly: per tensor drop the smallest active weights, grow as many where |grad| is largest."
     for w, m, g in zip(weights, masks, grads):
@@ -85,7 +85,7 @@ def rigl_step_ref(weights, masks, grads, fraction):
         grown = grow_ref(m, drop, k, score_keys(g.abs()))
         w.view(-1)[grown] = 0.
 
-# %% ../nbs/07_baselines.ipynb #6bea1c7a
+# %% ../nbs/07_baselines.ipynb #7ed8f925
 class SETCallback(ReallocCallback):
     "Train with SET at `sparsity`: replace the fraction `zeta` of each tensor's weights every `period` iterations."
     def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
@@ -94,7 +94,7 @@ class SETCallback(ReallocCallback):
         self.zeta = zeta
     def make_reallocator(self): return SET(self.masks, self.zeta, self.seed, keep_changes=self.reset_opt_state)
 
-# %% ../nbs/07_baselines.ipynb #125ab465
+# %% ../nbs/07_baselines.ipynb #4010bf01
 class RigLCallback(ReallocCallback):
     "Train with RigL at `sparsity`: drop fraction `drop_fraction`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
     def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0, granularity='element'):
@@ -109,7 +109,7 @@ class RigLCallback(ReallocCallback):
         super().before_step()
     def record(self): return dict(fraction=self.reallocator.fraction)
 
-# %% ../nbs/07_baselines.ipynb #7b29e65e
+# %% ../nbs/07_baselines.ipynb #7033b452
 class DeepR(Reallocator):
     "DeepR: prune every active weight whose sign flipped in the last update; regrow as many at random in its tensor."
     def __init__(self, masks, seed=0, keep_changes=False):
@@ -126,7 +126,7 @@ class DeepR(Reallocator):
         flipped = mask & (now * self.signs < 0)
         return flipped, _seg_sum(flipped, self.masks.sizes), self.random_keys(mask.numel(), mask.device)
 
-# %% ../nbs/07_baselines.ipynb #435fab76
+# %% ../nbs/07_baselines.ipynb #c3698cb1
 def deepr_step_ref(weights, masks, old_weights, keys):
     "DeepR's rewiring, plainly: per tensor, prune active weights that changed sign, grow as many by smallest key."
     for w, m, o, key in zip(weights, masks, old_weights, keys):
@@ -135,7 +135,7 @@ def deepr_step_ref(weights, masks, old_weights, keys):
         m.view(-1)[flip], w.view(-1)[flip] = False, 0.
         w.view(-1)[grow_ref(m, flip, len(flip), key)] = 0.
 
-# %% ../nbs/07_baselines.ipynb #c9437b3e
+# %% ../nbs/07_baselines.ipynb #be94b584
 class DeepRCallback(ReallocCallback):
     "Train with DeepR at `sparsity`: noisy, L1-penalised gradients; rewire sign-flipped weights every iteration."
     def __init__(self, sparsity=0.9, temperature=1e-5, l1=1e-5, period=1, stop_pct=1.0, dense='first', distribution='uniform', reset_opt_state=False, seed=0):
@@ -153,7 +153,7 @@ class DeepRCallback(ReallocCallback):
         super().before_step()  # masked gradients back to zero
         if self.is_step(self.opt_steps + 1): self.reallocator.save_signs()
 
-# %% ../nbs/07_baselines.ipynb #acd7d0b7
+# %% ../nbs/07_baselines.ipynb #49a92cd3
 def cubic_sparsity(pct, final, start_pct, end_pct, n_steps):
     "Zhu & Gupta's target sparsity at training progress `pct`, in `n_steps` discrete steps."
     t = min(1., max(0., (pct - start_pct) / (end_pct - start_pct)))
@@ -169,7 +169,7 @@ class Prune(Reallocator):
         self.active = [a - d for a, d in zip(self.active, n_drop)]
         return smallest_active(absw, mask, self.masks.sizes, n_drop), None, None
 
-# %% ../nbs/07_baselines.ipynb #96bf7ed0
+# %% ../nbs/07_baselines.ipynb #e4df976e
 class PruneCallback(ReallocCallback):
     "Gradual magnitude pruning to `sparsity` between `start_pct` and `end_pct` of training, in `n_steps` steps."
     def __init__(self, sparsity=0.9, start_pct=0.1, end_pct=0.7, n_steps=20, dense='first', seed=0):
@@ -187,7 +187,7 @@ class PruneCallback(ReallocCallback):
             self.reallocate()
     def record(self): return dict(target=self.reallocator.target)
 
-# %% ../nbs/07_baselines.ipynb #2730cbca
+# %% ../nbs/07_baselines.ipynb #3d4b7639
 def sparse_param_count(model, sparsity, dense='first', distribution='uniform'):
     "Non-zero parameters `model` would have under `Masks` at `sparsity` (dense layers, biases and BN included)."
     plan = mask_plan(model, sparsity, dense, distribution)
@@ -210,7 +210,7 @@ def thin_model(arch, dls, sparsity, dense='first'):
         else: hi = mid
     return builders[arch](lo)
 
-# %% ../nbs/07_baselines.ipynb #7f109c1e
+# %% ../nbs/07_baselines.ipynb #7a814885
 _momentum_keys = ('grad_avg', 'momentum_buffer', 'exp_avg')
 
 class SNFS(Reallocator):
@@ -242,7 +242,7 @@ class SNFS(Reallocator):
         grow_n = grow_n + allocate(K - grow_n.sum(), (room > 0).long(), room)
         return pruned, grow_n, score_keys(self.momentum)
 
-# %% ../nbs/07_baselines.ipynb #20cf7741
+# %% ../nbs/07_baselines.ipynb #873973f6
 def snfs_step_ref(weights, masks, momenta, rate):
     "Sparse momentum's step, plainly, per layer (momentum weights integerised as in `SNFS.decide`)."
     from dsr_fast.reference import allocate_ref
@@ -263,7 +263,7 @@ def snfs_step_ref(weights, masks, momenta, rate):
         w.view(-1)[grow_ref(m, d, n, score_keys(mo.abs()))] = 0.
     return K, g
 
-# %% ../nbs/07_baselines.ipynb #a10c213a
+# %% ../nbs/07_baselines.ipynb #ef2b7e76
 class SNFSCallback(ReallocCallback):
     "Train with sparse momentum at `sparsity`: prune rate `prune_rate`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
     def __init__(self, sparsity=0.9, prune_rate=0.5, period=100, stop_pct=0.95, dense='first', distribution='uniform', seed=0):

@@ -9,12 +9,12 @@ __all__ = ['dense_choices', 'distributions', 'granularities', 'is_candidate', 's
            'check_sparsity', 'n_keep', 'random_mask', 'layer_densities', 'mask_shape', 'mask_plan', 'Masks',
            'weight_density', 'SparseCallback']
 
-# %% ../nbs/02_masks.ipynb #6d1cab4a
+# %% ../nbs/02_masks.ipynb #a5c3662a
 from fastcore.all import *
 import torch, torch.nn as nn
 from torch.nn.modules.conv import _ConvNd
 
-# %% ../nbs/02_masks.ipynb #90b89ab7
+# %% ../nbs/02_masks.ipynb #e5c9523c
 def is_candidate(m):
     "True for modules whose `weight` can be sparse: conv and linear layers."
     return isinstance(m, (_ConvNd, nn.Linear))
@@ -35,19 +35,19 @@ def sparse_modules(model, dense='first'):
                                  "pass dense=() to make every conv/linear weight sparse, or use a model with conv/linear layers")
     return res
 
-# %% ../nbs/02_masks.ipynb #9789f935
+# %% ../nbs/02_masks.ipynb #ed3eddf0
 def wrn_dense(name, m):
     "The paper's dense layers for WRN: the stem conv, 1×1 shortcut convs and the final classifier."
     return name in ('conv1', 'fc') or name.endswith('shortcut')
 
-# %% ../nbs/02_masks.ipynb #499acccb
+# %% ../nbs/02_masks.ipynb #6a20bfd6
 def resnet_dense(name, m):
     "The paper's dense layers for ResNet-50: the stem conv and the 1×1 downsample convs."
     return name == 'conv1' or 'downsample' in name
 
 dense_choices = dict(first='first', none=(), wrn=wrn_dense, resnet=resnet_dense)
 
-# %% ../nbs/02_masks.ipynb #6d77ca66
+# %% ../nbs/02_masks.ipynb #a79b46fb
 def check_sparsity(sparsity):
     if not (isinstance(sparsity, (int, float)) and 0 <= sparsity < 1):
         raise ValueError(f"sparsity must be a number in [0, 1) (the fraction of weights that are zero), got {sparsity!r}")
@@ -63,7 +63,7 @@ def random_mask(shape, n_active, generator=None):
     mask[torch.randperm(numel, generator=generator)[:n_active]] = True
     return mask.view(shape)
 
-# %% ../nbs/02_masks.ipynb #8023b150
+# %% ../nbs/02_masks.ipynb #10957e64
 distributions = ('uniform', 'er', 'erk')
 
 def layer_densities(shapes, sparsity, distribution='uniform'):
@@ -80,7 +80,7 @@ def layer_densities(shapes, sparsity, distribution='uniform'):
         if not over: return [1.0 if i in dense else eps * raw[i] for i in range(len(shapes))]
         dense |= over
 
-# %% ../nbs/02_masks.ipynb #a35ba909
+# %% ../nbs/02_masks.ipynb #15d04434
 granularities = ('element', 'kernel')
 
 def mask_shape(weight, granularity='element'):
@@ -94,7 +94,7 @@ def mask_plan(model, sparsity, dense='first', distribution='uniform', granularit
     densities = layer_densities([tuple(m.weight.shape) for _, m in pairs], sparsity, distribution)
     return [(n, m, int(d * math.prod(mask_shape(m.weight, granularity)) + 0.1)) for (n, m), d in zip(pairs, densities)]  # n_keep for uniform
 
-# %% ../nbs/02_masks.ipynb #8fe3a20f
+# %% ../nbs/02_masks.ipynb #a5795867
 class Masks:
     "Boolean masks (buffers `weight_mask`) over the sparse conv/linear weights of `model`."
     def __init__(self, model, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
@@ -134,7 +134,7 @@ class Masks:
     def __len__(self): return len(self.modules)
     def __repr__(self): return f"Masks({len(self)} tensors, {self.budget:,} of {sum(self.sizes):,} weights active)"
 
-# %% ../nbs/02_masks.ipynb #f73692ac
+# %% ../nbs/02_masks.ipynb #c0785fa8
 def _mul(ts, ms):
     "In-place `t *= m` for each pair: one fused op when shapes match, broadcasting over kernels when not."
     if all(t.shape == m.shape for t, m in zip(ts, ms)): torch._foreach_mul_(list(ts), list(ms))
@@ -163,7 +163,7 @@ def mul_weights(self: Masks, flat):
     "Multiply every sparse weight by the flat flags `flat` (one per mask element)."
     with torch.no_grad(): _mul([w.data for w in self.weights], [v.view_as(m) for v, m in zip(flat.split(self.sizes), self.masks)])
 
-# %% ../nbs/02_masks.ipynb #4d75f152
+# %% ../nbs/02_masks.ipynb #eba5ccb2
 @patch
 def n_active(self: Masks):
     "Total number of active weights, as a tensor on the masks' device."
@@ -180,13 +180,13 @@ def density(self: Masks):
     "Fraction of sparse weights that are active."
     return float(self.n_active()) / sum(self.sizes)
 
-# %% ../nbs/02_masks.ipynb #1f3c6ac8
+# %% ../nbs/02_masks.ipynb #3498cd69
 def weight_density(model):
     "Name, size and fraction of non-zero entries of every conv/linear weight of `model`."
     return [dict(name=n, size=m.weight.numel(), nonzero=int((m.weight != 0).sum()),
                  density=float((m.weight != 0).float().mean())) for n, m in model.named_modules() if is_candidate(m)]
 
-# %% ../nbs/02_masks.ipynb #b52dba5a
+# %% ../nbs/02_masks.ipynb #bcc52fd3
 @patch
 def state_dict(self: Masks):
     "The masks keyed by layer name (CPU copies)."
@@ -206,11 +206,11 @@ def load_state_dict(self: Masks, sd):
     self.budget = int(self.n_active())
     self.apply()
 
-# %% ../nbs/02_masks.ipynb #7819e039
+# %% ../nbs/02_masks.ipynb #884fecc7
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
 
-# %% ../nbs/02_masks.ipynb #3c6853fd
+# %% ../nbs/02_masks.ipynb #d55991de
 class SparseCallback(Callback):
     "Train under masks at `sparsity` (static sparse training); the base of the reallocating methods."
     order = MixedPrecision.order - 1

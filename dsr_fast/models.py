@@ -8,24 +8,24 @@ Docs: https://dsr-fast.github.io/dsr_fast/models.html.md"""
 __all__ = ['archs', 'default_arch', 'n_params', 'lenet_300_100', 'WideBlock', 'WideResNet', 'wrn', 'resnet50', 'small_cnn',
            'get_model']
 
-# %% ../nbs/01_models.ipynb #6c74a55b
+# %% ../nbs/01_models.ipynb #ba16cb80
 from fastcore.all import *
 import torch, torch.nn as nn, torch.nn.functional as F
 import torchvision
 
-# %% ../nbs/01_models.ipynb #7425b7a9
+# %% ../nbs/01_models.ipynb #612860e0
 def n_params(model):
     "Number of elements in `model`'s parameters."
     return sum(p.numel() for p in model.parameters())
 
-# %% ../nbs/01_models.ipynb #77ab9e1b
+# %% ../nbs/01_models.ipynb #b86f3729
 def lenet_300_100(n_in=784, n_out=10, hidden=(300, 100)):
     "LeNet-300-100: three bias-free linear layers, each followed by batch norm (ReLU between); `hidden` sizes."
     def lin(ni, no, act=True): return [nn.Linear(ni, no, bias=False), nn.BatchNorm1d(no)] + ([nn.ReLU()] if act else [])
     h1, h2 = hidden
     return nn.Sequential(nn.Flatten(), *lin(n_in, h1), *lin(h1, h2), *lin(h2, n_out, act=False))
 
-# %% ../nbs/01_models.ipynb #72b6df41
+# %% ../nbs/01_models.ipynb #0cb3ef19
 class WideBlock(nn.Module):
     "Pre-activation basic block: BN-ReLU-conv3×3, BN-ReLU-conv3×3, with a 1×1 conv shortcut when the shape changes."
     def __init__(self, ni, nf, stride=1):
@@ -39,7 +39,7 @@ class WideBlock(nn.Module):
         y = self.conv2(F.relu(self.bn2(y)))
         return y + (x if self.shortcut is None else self.shortcut(o))
 
-# %% ../nbs/01_models.ipynb #9e567b03
+# %% ../nbs/01_models.ipynb #8c5a70cd
 class WideResNet(nn.Module):
     "WRN-`depth`-`widen` for `n_in`-channel images and `n_out` classes."
     def __init__(self, depth=28, widen=2, n_out=10, n_in=3):
@@ -58,19 +58,19 @@ class WideResNet(nn.Module):
         x = F.relu(self.bn(self.blocks(self.conv1(x))))
         return self.fc(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
-# %% ../nbs/01_models.ipynb #00f63cde
+# %% ../nbs/01_models.ipynb #14d14952
 def wrn(depth=28, widen=2, n_out=10, n_in=3):
     "Wide ResNet WRN-`depth`-`widen` (WRN-28-2 is the paper's CIFAR-10 model)."
     return WideResNet(depth, widen, n_out, n_in)
 
-# %% ../nbs/01_models.ipynb #70c69081
+# %% ../nbs/01_models.ipynb #56d4ff4c
 def resnet50(n_out=1000, n_in=3):
     "torchvision's ResNet-50 (random init) with `n_out` classes and an `n_in`-channel stem."
     m = torchvision.models.resnet50(num_classes=n_out)
     if n_in != 3: m.conv1 = nn.Conv2d(n_in, 64, 7, 2, 3, bias=False)
     return m
 
-# %% ../nbs/01_models.ipynb #bc9cb98f
+# %% ../nbs/01_models.ipynb #049caefc
 def small_cnn(n_in=1, n_out=10, ndim=2, width=32):
     "Conv-BN-ReLU ×3 (widths `width`, 2·`width`, 4·`width`), global average pooling, linear; `ndim` 1 or 2."
     conv, bn = (nn.Conv1d, nn.BatchNorm1d) if ndim == 1 else (nn.Conv2d, nn.BatchNorm2d)
@@ -79,7 +79,7 @@ def small_cnn(n_in=1, n_out=10, ndim=2, width=32):
     return nn.Sequential(*block(n_in, width, 1), *block(width, 2*width, 2), *block(2*width, 4*width, 2),
                          pool, nn.Flatten(), nn.Linear(4*width, n_out))
 
-# %% ../nbs/01_models.ipynb #79b4289d
+# %% ../nbs/01_models.ipynb #291dc3a9
 archs = ('cnn', 'lenet', 'wrn28_2', 'resnet50')
 default_arch = dict(digits='cnn', mnist1d='cnn', cifar10='wrn28_2', imagenet='resnet50')
 
