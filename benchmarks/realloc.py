@@ -84,4 +84,4 @@ def main(device:str='cpu', # cpu or cuda
     times = time_fast(dsr, dev, repeats)
     med = statistics.median(times)
     print(f"fast step, median of {repeats}: {med*1e3:.1f} ms (min {min(times)*1e3:.1f}, max {max(times)*1e3:.1f})")
-    if not skip_reference: print(f"speed-up over the reference: {ref_time/med:.0f}x")
+    if not skip_reference: print(f"speed-up over the reference: {ref_time/med:.1f}x")

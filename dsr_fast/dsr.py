@@ -8,14 +8,14 @@ Docs: https://dsr-fast.github.io/dsr_fast/dsr.html.md"""
 __all__ = ['hash_keys', 'allocate', 'Reallocator', 'DSR', 'default_n_prune', 'piecewise_period', 'ReallocCallback', 'DSRCallback',
            'fold_masks', 'compact_state_dict', 'state_dict_bytes', 'load_compact']
 
-# %% ../nbs/04_dsr.ipynb #1b32f85d
+# %% ../nbs/04_dsr.ipynb #0325502f
 from fastcore.all import *
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
 import torch, math
 from .masks import *
 
-# %% ../nbs/04_dsr.ipynb #45215d0d
+# %% ../nbs/04_dsr.ipynb #b0e9737c
 def _i64(c): return c - (1 << 64) if c >= (1 << 63) else c  # a uint64 constant as the int64 with the same bits
 _GOLD, _M1, _M2, _STEP = map(_i64, (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD1B54A32D192ED03))
 
@@ -29,7 +29,7 @@ def hash_keys(seed, step, n, device=None):
         x.bitwise_xor_(t.bitwise_and_((1 << (64 - shift)) - 1)).mul_(mult)
     return x.bitwise_right_shift_(24).bitwise_and_((1 << 40) - 1)
 
-# %% ../nbs/04_dsr.ipynb #8139df1c
+# %% ../nbs/04_dsr.ipynb #b9c8098a
 def allocate(total, weight, cap):
     "Split the int64 scalar tensor `total` in proportion to `weight`, at most `cap` each; as `allocate_ref`, on device."
     T, dev = weight.numel(), weight.device
@@ -54,7 +54,7 @@ def allocate(total, weight, cap):
     extra = torch.empty_like(c).scatter_(0, torch.argsort(frac, descending=True, stable=True), (idx < n_extra).long())
     return g + extra
 
-# %% ../nbs/04_dsr.ipynb #ad0c07db
+# %% ../nbs/04_dsr.ipynb #7af7a363
 def _check_positive_int(name, v, fix):
     if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): raise ValueError(f"{name} must be an integer >= 1, got {v!r}: {fix}")
 
@@ -87,7 +87,7 @@ class Reallocator:
         "Return (flat bool `pruned`, per-tensor int64 `grow_n`, flat int64 `keys` < 2**40): what subclasses define."
         raise NotImplementedError
 
-# %% ../nbs/04_dsr.ipynb #561e4a89
+# %% ../nbs/04_dsr.ipynb #5851ebee
 @patch
 def grow(self: Reallocator, mask, pruned, grow_n, keys):
     "Flat bool of the positions to grow: in tensor i the `grow_n[i]` smallest `keys`, free-before-step positions first."
@@ -100,7 +100,7 @@ def grow(self: Reallocator, mask, pruned, grow_n, keys):
     take = edges[:-1].cumsum(0, dtype=torch.int8).bool()
     return torch.empty_like(mask).scatter_(0, order, take)
 
-# %% ../nbs/04_dsr.ipynb #a8ae4e3f
+# %% ../nbs/04_dsr.ipynb #3229d9ef
 @patch
 @torch.no_grad()
 def step(self: Reallocator):
@@ -115,18 +115,18 @@ def step(self: Reallocator):
     self.masks.mul_weights(kept)                                              # pruned and grown start at 0
     self.n_steps.add_(1)
     K = pruned.sum()
-    self.last = dict(K=K, counts=_seg_sum(kept | grown, sizes),
+    self.last = dict(K=K, counts=_seg_sum(kept, sizes) + (0 if grow_n is None else grow_n),
                      pruned=pruned if self.keep_changes else None, grown=grown if self.keep_changes else None)
     return K
 
-# %% ../nbs/04_dsr.ipynb #7736a683
+# %% ../nbs/04_dsr.ipynb #3ac64a2b
 def _check_delta(delta):
     if not (isinstance(delta, (int, float)) and 0 < delta < 1): raise ValueError(f"delta must be in (0, 1) (the tolerance on the number pruned), got {delta!r}")
 
 def _check_h_init(h_init):
     if not (isinstance(h_init, (int, float)) and h_init > 0 and math.isfinite(h_init)): raise ValueError(f"h_init must be a positive number (the initial pruning threshold), got {h_init!r}")
 
-# %% ../nbs/04_dsr.ipynb #aba8d138
+# %% ../nbs/04_dsr.ipynb #e01693da
 class DSR(Reallocator):
     "Dynamic Sparse Reparameterization of `masks`: prune under a global adaptive threshold, regrow by survivors."
     def __init__(self, masks, n_prune, delta=0.1, h_init=1e-3, seed=0, keep_changes=False):
@@ -142,7 +142,7 @@ class DSR(Reallocator):
     @property
     def threshold(self): return self.masks.model.dsr_threshold
 
-# %% ../nbs/04_dsr.ipynb #2145832c
+# %% ../nbs/04_dsr.ipynb #8ba9343c
 @patch
 def prune(self: DSR, absw, mask):
     "Flat bool of active weights under the threshold, sparing the largest of a tensor that would lose all."
@@ -154,7 +154,7 @@ def prune(self: DSR, absw, mask):
     spare = torch.zeros_like(mask).scatter_(0, biggest + self.consts(mask.device)[1], loses_all)
     return small & ~spare, n_act
 
-# %% ../nbs/04_dsr.ipynb #9fc4b85a
+# %% ../nbs/04_dsr.ipynb #8c340c10
 @patch
 def decide(self: DSR, absw, mask):
     "Steps 1-3 and 5 of the paper's algorithm; growth (step 4) is the engine's, with random keys."
@@ -171,7 +171,7 @@ def decide(self: DSR, absw, mask):
     H.copy_(torch.where(K < (1 - self.delta) * self.n_prune, H * 2, torch.where(K > (1 + self.delta) * self.n_prune, H / 2, H)))
     return pruned, grow_n, self.random_keys(mask.numel(), mask.device)   # 4. grow at random free positions
 
-# %% ../nbs/04_dsr.ipynb #acc3834c
+# %% ../nbs/04_dsr.ipynb #018ed11f
 def default_n_prune(budget):
     "The default target N_p: 10% of the budget of active weights (at least 1)."
     return max(1, round(0.1 * budget))
@@ -186,13 +186,13 @@ class piecewise_period:
     def __call__(self, pct): return self.steps[[s for s in self.starts if s <= pct][-1]]
     def __repr__(self): return f"piecewise_period({self.steps})"
 
-# %% ../nbs/04_dsr.ipynb #1075fa0e
+# %% ../nbs/04_dsr.ipynb #12a9f419
 def _opt_states(opt, p):
     "Per-parameter optimizer state dicts of `p` for fastai optimizers and wrapped PyTorch ones."
     for state in (getattr(opt, 'state', None), getattr(getattr(opt, 'opt', None), 'state', None)):
         if isinstance(state, dict) and p in state: yield state[p]
 
-# %% ../nbs/04_dsr.ipynb #9e847c33
+# %% ../nbs/04_dsr.ipynb #d673ae61
 class ReallocCallback(SparseCallback):
     "`SparseCallback` that runs `make_reallocator()`'s step every `period` iterations until `stop_pct` of training."
     def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
@@ -238,7 +238,7 @@ class ReallocCallback(SparseCallback):
                 for v in state.values():
                     if isinstance(v, Tensor) and v.shape == w.shape: v.mul_(~c.view_as(v))
 
-# %% ../nbs/04_dsr.ipynb #37e61ccf
+# %% ../nbs/04_dsr.ipynb #9392888d
 class DSRCallback(ReallocCallback):
     "Train with Dynamic Sparse Reparameterization at `sparsity`, reallocating every `period` iterations."
     def __init__(self, sparsity=0.9, n_prune=None, period=100, stop_pct=0.95, delta=0.1, h_init=1e-3, dense='first',
@@ -254,7 +254,7 @@ class DSRCallback(ReallocCallback):
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(lambda: float(self.reallocator.threshold), 'H')]
     def record(self): return dict(H=self.reallocator.threshold.clone())
 
-# %% ../nbs/04_dsr.ipynb #42c95267
+# %% ../nbs/04_dsr.ipynb #90b6e45c
 @patch
 def setup(self: DSRCallback):
     model = self.learn.model
@@ -266,7 +266,7 @@ def setup(self: DSRCallback):
                              "choose n_prune <= budget (e.g. 10% of it), or n_prune=None")
     ReallocCallback.setup(self)
 
-# %% ../nbs/04_dsr.ipynb #f77a1549
+# %% ../nbs/04_dsr.ipynb #55637fd9
 @patch
 def plot_density(self: ReallocCallback, ax=None):
     "Per-layer density (active fraction) at every reallocation step."
@@ -292,7 +292,7 @@ def plot_threshold(self: DSRCallback, axs=None):
     axs[1].set(xlabel='iteration', ylabel='weights pruned', title='K per step'); axs[1].legend()
     return axs
 
-# %% ../nbs/04_dsr.ipynb #152b3a35
+# %% ../nbs/04_dsr.ipynb #391645b7
 _dsr_buffers = ('dsr_threshold', 'realloc_step', 'mask_iter')
 
 def fold_masks(model):
@@ -322,7 +322,7 @@ def state_dict_bytes(sd):
         return t.numel() * t.element_size()
     return sum(nb(t) for t in sd.values())
 
-# %% ../nbs/04_dsr.ipynb #051201da
+# %% ../nbs/04_dsr.ipynb #2fece9d2
 import copy
 def load_compact(model, sd):
     "Load a `compact_state_dict` into a plain model of the same architecture."

@@ -9,12 +9,12 @@ __all__ = ['dense_choices', 'distributions', 'granularities', 'is_candidate', 's
            'check_sparsity', 'n_keep', 'random_mask', 'layer_densities', 'mask_shape', 'mask_plan', 'Masks',
            'weight_density', 'SparseCallback']
 
-# %% ../nbs/02_masks.ipynb #a5c3662a
+# %% ../nbs/02_masks.ipynb #d588a8f8
 from fastcore.all import *
 import torch, torch.nn as nn
 from torch.nn.modules.conv import _ConvNd
 
-# %% ../nbs/02_masks.ipynb #e5c9523c
+# %% ../nbs/02_masks.ipynb #230049dd
 def is_candidate(m):
     "True for modules whose `weight` can be sparse: conv and linear layers."
     return isinstance(m, (_ConvNd, nn.Linear))
@@ -35,19 +35,19 @@ def sparse_modules(model, dense='first'):
                                  "pass dense=() to make every conv/linear weight sparse, or use a model with conv/linear layers")
     return res
 
-# %% ../nbs/02_masks.ipynb #ed3eddf0
+# %% ../nbs/02_masks.ipynb #9580c58c
 def wrn_dense(name, m):
     "The paper's dense layers for WRN: the stem conv, 1×1 shortcut convs and the final classifier."
     return name in ('conv1', 'fc') or name.endswith('shortcut')
 
-# %% ../nbs/02_masks.ipynb #6a20bfd6
+# %% ../nbs/02_masks.ipynb #f3754e72
 def resnet_dense(name, m):
     "The paper's dense layers for ResNet-50: the stem conv and the 1×1 downsample convs."
     return name == 'conv1' or 'downsample' in name
 
 dense_choices = dict(first='first', none=(), wrn=wrn_dense, resnet=resnet_dense)
 
-# %% ../nbs/02_masks.ipynb #a79b46fb
+# %% ../nbs/02_masks.ipynb #9b76b8ad
 def check_sparsity(sparsity):
     if not (isinstance(sparsity, (int, float)) and 0 <= sparsity < 1):
         raise ValueError(f"sparsity must be a number in [0, 1) (the fraction of weights that are zero), got {sparsity!r}")
@@ -63,7 +63,7 @@ def random_mask(shape, n_active, generator=None):
     mask[torch.randperm(numel, generator=generator)[:n_active]] = True
     return mask.view(shape)
 
-# %% ../nbs/02_masks.ipynb #10957e64
+# %% ../nbs/02_masks.ipynb #372d153b
 distributions = ('uniform', 'er', 'erk')
 
 def layer_densities(shapes, sparsity, distribution='uniform'):
@@ -80,7 +80,7 @@ def layer_densities(shapes, sparsity, distribution='uniform'):
         if not over: return [1.0 if i in dense else eps * raw[i] for i in range(len(shapes))]
         dense |= over
 
-# %% ../nbs/02_masks.ipynb #15d04434
+# %% ../nbs/02_masks.ipynb #d9984e4a
 granularities = ('element', 'kernel')
 
 def mask_shape(weight, granularity='element'):
@@ -94,7 +94,7 @@ def mask_plan(model, sparsity, dense='first', distribution='uniform', granularit
     densities = layer_densities([tuple(m.weight.shape) for _, m in pairs], sparsity, distribution)
     return [(n, m, int(d * math.prod(mask_shape(m.weight, granularity)) + 0.1)) for (n, m), d in zip(pairs, densities)]  # n_keep for uniform
 
-# %% ../nbs/02_masks.ipynb #a5795867
+# %% ../nbs/02_masks.ipynb #a5250db8
 class Masks:
     "Boolean masks (buffers `weight_mask`) over the sparse conv/linear weights of `model`."
     def __init__(self, model, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
@@ -134,7 +134,7 @@ class Masks:
     def __len__(self): return len(self.modules)
     def __repr__(self): return f"Masks({len(self)} tensors, {self.budget:,} of {sum(self.sizes):,} weights active)"
 
-# %% ../nbs/02_masks.ipynb #c0785fa8
+# %% ../nbs/02_masks.ipynb #6c4b98d3
 def _mul(ts, ms):
     "In-place `t *= m` for each pair: one fused op when shapes match, broadcasting over kernels when not."
     if all(t.shape == m.shape for t, m in zip(ts, ms)): torch._foreach_mul_(list(ts), list(ms))
@@ -155,6 +155,7 @@ def mask_grads(self: Masks):
 @patch
 def reduce(self: Masks, ts):
     "One flat tensor of |t| per mask element: the element itself, or the mean over a kernel for kernel masks."
+    if all(t.shape == m.shape for t, m in zip(ts, self.masks)): return torch.cat([t.detach().reshape(-1) for t in ts]).abs_()  # one buffer
     return torch.cat([t.detach().abs().reshape(-1) if t.shape == m.shape else t.detach().abs().mean(dim=tuple(range(2, t.ndim))).reshape(-1)
                       for t, m in zip(ts, self.masks)])
 
@@ -163,7 +164,7 @@ def mul_weights(self: Masks, flat):
     "Multiply every sparse weight by the flat flags `flat` (one per mask element)."
     with torch.no_grad(): _mul([w.data for w in self.weights], [v.view_as(m) for v, m in zip(flat.split(self.sizes), self.masks)])
 
-# %% ../nbs/02_masks.ipynb #eba5ccb2
+# %% ../nbs/02_masks.ipynb #a230add6
 @patch
 def n_active(self: Masks):
     "Total number of active weights, as a tensor on the masks' device."
@@ -180,13 +181,13 @@ def density(self: Masks):
     "Fraction of sparse weights that are active."
     return float(self.n_active()) / sum(self.sizes)
 
-# %% ../nbs/02_masks.ipynb #3498cd69
+# %% ../nbs/02_masks.ipynb #19e7739e
 def weight_density(model):
     "Name, size and fraction of non-zero entries of every conv/linear weight of `model`."
     return [dict(name=n, size=m.weight.numel(), nonzero=int((m.weight != 0).sum()),
                  density=float((m.weight != 0).float().mean())) for n, m in model.named_modules() if is_candidate(m)]
 
-# %% ../nbs/02_masks.ipynb #bcc52fd3
+# %% ../nbs/02_masks.ipynb #562545d7
 @patch
 def state_dict(self: Masks):
     "The masks keyed by layer name (CPU copies)."
@@ -206,11 +207,11 @@ def load_state_dict(self: Masks, sd):
     self.budget = int(self.n_active())
     self.apply()
 
-# %% ../nbs/02_masks.ipynb #884fecc7
+# %% ../nbs/02_masks.ipynb #2ae25158
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
 
-# %% ../nbs/02_masks.ipynb #d55991de
+# %% ../nbs/02_masks.ipynb #0ba7024a
 class SparseCallback(Callback):
     "Train under masks at `sparsity` (static sparse training); the base of the reallocating methods."
     order = MixedPrecision.order - 1
