@@ -8,7 +8,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 __all__ = ['methods', 'check_options', 'train', 'step_schedule', 'load_recipe', 'summarize', 'format_summary', 'plot_run',
            'dsr_fast_train']
 
-# %% ../nbs/10_train.ipynb #05c2c9ba
+# %% ../nbs/10_train.ipynb #70e05450
 import warnings
 warnings.filterwarnings('ignore', message='.*torch.jit.script.*is deprecated', category=FutureWarning)  # raised by an import inside fastai
 from fastcore.all import *
@@ -22,7 +22,7 @@ from .masks import *
 from .dsr import *
 from .baselines import *
 
-# %% ../nbs/10_train.ipynb #685f50a1
+# %% ../nbs/10_train.ipynb #e16688ca
 def _dense_cbs(sparsity, seed, **kwargs): return []
 def _static_cbs(sparsity, seed, n_iter=None, **kwargs): return [SparseCallback(sparsity, seed=seed, **kwargs)]
 def _auto_period(period, n_iter): return max(1, n_iter // 40) if period is None else period
@@ -40,7 +40,7 @@ def _snfs_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
 methods = dict(dsr=_dsr_cbs, static=_static_cbs, dense=_dense_cbs, set=_set_cbs, rigl=_rigl_cbs, deepr=_deepr_cbs,
                prune=_prune_cbs, thin=_dense_cbs, snfs=_snfs_cbs)
 
-# %% ../nbs/10_train.ipynb #cecbb09e
+# %% ../nbs/10_train.ipynb #cbff2de8
 def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, device=None):
     "Raise `ValueError` with a one-line explanation for the first bad option."
     if dataset not in datasets: raise ValueError(f"unknown dataset {dataset!r}: choose one of {', '.join(datasets)}")
@@ -56,7 +56,7 @@ def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epoch
         except RuntimeError: raise ValueError(f"unknown device {device!r}: use cpu, cuda or cuda:N") from None
         if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for but CUDA is not available: use --device cpu")
 
-# %% ../nbs/10_train.ipynb #7eae2373
+# %% ../nbs/10_train.ipynb #6057a939
 def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, opt='adam', momentum=0.9, nesterov=False,
           wd=None, lr_steps=None, gamma=0.1, size=None, **method_kwargs):
@@ -76,13 +76,13 @@ def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=
     else: learn.fit(epochs, lr, cbs=ParamScheduler({'lr': step_schedule(lr, lr_steps, gamma)}))
     return learn, summarize(learn, dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, seed=seed)
 
-# %% ../nbs/10_train.ipynb #f68446c6
+# %% ../nbs/10_train.ipynb #d9efa3df
 def step_schedule(lr, steps, gamma):
     "A fastai schedule: `lr`, multiplied by `gamma` at each fraction of training in `steps`."
     edges = [0., *steps, 1.]
     return combine_scheds([b - a for a, b in zip(edges, edges[1:])], [SchedNo(lr * gamma**i, lr * gamma**i) for i in range(len(edges) - 1)])
 
-# %% ../nbs/10_train.ipynb #01235849
+# %% ../nbs/10_train.ipynb #c407037b
 def load_recipe(fname):
     "`train` keyword arguments from a recipe file (JSON)."
     r = json.loads(Path(fname).read_text())
@@ -95,7 +95,7 @@ def load_recipe(fname):
     if 'dense' in r: kw['dense'] = dense_choices[r['dense']]
     return kw
 
-# %% ../nbs/10_train.ipynb #7961a82e
+# %% ../nbs/10_train.ipynb #30db65a2
 def summarize(learn, **info):
     "Test accuracy, parameter counts and per-layer density of a trained `learn`."
     rec = learn.recorder
@@ -111,7 +111,7 @@ def summarize(learn, **info):
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
                 conv_linear_weights=n_weights, conv_linear_nonzero=sum(l['nonzero'] for l in layers), layers=layers)
 
-# %% ../nbs/10_train.ipynb #52cbcb1b
+# %% ../nbs/10_train.ipynb #238982d7
 def format_summary(s):
     "The summary as printable text."
     lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}",
@@ -124,7 +124,7 @@ def format_summary(s):
     lines += [f"  {l['name']:<{w}}  {l['nonzero']:>9,} / {l['size']:>9,}  {l['density']:6.1%}" for l in s['layers']]
     return '\n'.join(lines)
 
-# %% ../nbs/10_train.ipynb #2399487d
+# %% ../nbs/10_train.ipynb #ca98e67d
 def plot_run(learn, summary, fname):
     "Save the loss curves and the per-layer density of a run to `fname` (PNG)."
     import matplotlib; matplotlib.use('Agg', force=False)
@@ -142,7 +142,7 @@ def plot_run(learn, summary, fname):
     fig.tight_layout(); fig.savefig(fname, dpi=90); plt.close(fig)
     return fname
 
-# %% ../nbs/10_train.ipynb #61bd77d2
+# %% ../nbs/10_train.ipynb #47871c70
 @call_parse
 def dsr_fast_train(
     dataset:str=None, # digits | mnist1d | cifar10 | imagenet (default: digits)
@@ -181,5 +181,5 @@ def dsr_fast_train(
     print(format_summary(s))
     plot_run(learn, s, out/'train.png')
     (out/'summary.json').write_text(json.dumps(s, indent=1))
-    learn.export(out/'learner.pkl')
+    learn.export((out/'learner.pkl').absolute())  # learn.path is `out` already: a relative name would be joined twice
     print(f"wrote {out/'train.png'}, {out/'summary.json'} and {out/'learner.pkl'}")
