@@ -4,9 +4,13 @@ ResNet-50 (torchvision, random init), every block conv and the fc sparse (stem c
 sparsity 0.9, N_p = 400,000, threshold set so that about N_p weights fall under it. Both implementations start from
 the same weights, masks and random keys; the first step's results are compared before anything is timed.
 
-    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0]
+    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0] [--chunk 1048576]
+
+Memory on CPU is measured in a child process run with MALLOC_MMAP_THRESHOLD_=65536, so that glibc maps every
+buffer of 64 KiB or more on its own and unmaps it when freed: the peak resident size then follows the live tensors
+(mapping every buffer slows a step down, so the timings come from this process, with the default allocator).
 """
-import argparse, platform, resource, time, statistics
+import os, sys, subprocess, platform, time, statistics
 import torch
 from fastcore.script import call_parse
 from dsr_fast.models import resnet50
@@ -20,6 +24,14 @@ def threshold_for(masks, n):
     "A threshold under which about `n` active weights fall."
     w = torch.cat([x.detach().abs()[m].flatten() for x, m in zip(masks.weights, masks.masks)]).cpu()
     return float(w.kthvalue(n).values)
+
+def vm(key):
+    "A memory figure of this process from /proc/self/status, in bytes."
+    return next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith(key + ':'))
+
+def reset_peak_rss():
+    "Make the kernel's peak resident size (VmHWM) start again from the current one (Linux >= 4.0)."
+    with open('/proc/self/clear_refs', 'w') as f: f.write('5')
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
@@ -38,6 +50,8 @@ def main(device:str='cpu', # cpu or cuda
          seed:int=0, # weights, masks and keys
          n_prune:int=400_000, # N_p
          skip_reference:bool=False, # only time the fast step
+         chunk:int=2**20, # most positions ranked at once when growing (`Reallocator.chunk`)
+         memory_only:bool=False, # only measure the memory of one step (what the child process does)
         ):
     "Time one reallocation step on ResNet-50 at sparsity 0.9."
     dev = torch.device(device)
@@ -46,6 +60,11 @@ def main(device:str='cpu', # cpu or cuda
     masks = Masks(model, 0.9, dense=resnet50_dense, seed=seed)
     n_sparse = sum(masks.sizes)
     H = threshold_for(masks, n_prune)
+    if memory_only:
+        dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk)
+        reset_peak_rss(); base = vm('VmRSS')
+        dsr.step()
+        return print(vm('VmHWM') - base)
     print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}, device {dev}"
           + (f" ({torch.cuda.get_device_name(dev)})" if dev.type == 'cuda' else ''))
     print(f"ResNet-50: {len(masks)} sparse tensors, {n_sparse:,} sparse weights, budget {masks.budget:,}, N_p {n_prune:,}, H {H:.3g}")
@@ -53,20 +72,23 @@ def main(device:str='cpu', # cpu or cuda
     ref_w = [w.detach().clone() for w in masks.weights]
     ref_m = [m.clone() for m in masks.masks]
     model.to(dev)
-    dsr = DSR(masks, n_prune, h_init=H, seed=seed, keep_changes=False)
+    dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk)
     keys = hash_keys(seed, dsr.n_steps.clone().cpu(), n_sparse)
     keys = [k.view(m.shape) for k, m in zip(keys.split(masks.sizes), ref_m)]
 
-    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev); base = torch.cuda.memory_allocated(dev)
     sync(dev); t = time.perf_counter()
     K = dsr.step()
     sync(dev); first = time.perf_counter() - t
     if dev.type == 'cuda': extra = torch.cuda.max_memory_allocated(dev) - base
-    else: extra = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024
+    else:
+        child = subprocess.run([sys.executable, __file__, '--memory-only', '--seed', str(seed), '--n-prune', str(n_prune), '--chunk', str(chunk)],
+                               env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536'), capture_output=True, text=True, check=True)
+        extra = int(child.stdout.split()[-1])
+    print(f"growth ranks at most {chunk:,} positions at once ({len(dsr.groups)} group{'s' * (len(dsr.groups) > 1)} of tensors)")
     print(f"fast step 1 (includes building per-device constants): {first*1e3:.1f} ms, K = {int(K):,}")
     print(f"peak extra memory of a step: {extra/2**20:.0f} MiB = {extra/n_sparse:.1f} bytes per sparse weight"
-          f" ({'CUDA allocator peak' if dev.type == 'cuda' else 'growth of the process peak RSS, an upper bound'})")
+          f" ({'CUDA allocator peak' if dev.type == 'cuda' else 'peak resident size during a step minus the resident size before it, buffers mapped one by one'})")
 
     if not skip_reference:
         t = time.perf_counter()

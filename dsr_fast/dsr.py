@@ -12,18 +12,18 @@ __all__ = ['hash_keys', 'allocate', 'Reallocator', 'DSR', 'default_n_prune', 'pi
 from fastcore.all import *
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
-import torch, math
+import torch, math, itertools
 from .masks import *
 
 # %% ../nbs/04_dsr.ipynb #b0e9737c
 def _i64(c): return c - (1 << 64) if c >= (1 << 63) else c  # a uint64 constant as the int64 with the same bits
 _GOLD, _M1, _M2, _STEP = map(_i64, (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD1B54A32D192ED03))
 
-def hash_keys(seed, step, n, device=None):
-    "`n` pseudo-random 40-bit integer keys (int64) from `seed` and the (tensor) `step`, by SplitMix64."
-    x = torch.arange(n, device=device, dtype=torch.int64)
+def hash_keys(seed, step, n, device=None, start=0):
+    "Pseudo-random 40-bit integer keys (int64) of positions `start` to `start+n` from `seed` and the (tensor) `step`, by SplitMix64."
+    x = torch.arange(start, start + n, device=device, dtype=torch.int64)
     x.mul_(_GOLD).add_(step * _STEP + _i64(seed * 0x94D049BB133111EB % (1 << 64)))
-    t = torch.empty_like(x)  # in place, with one temporary: the keys are as large as the network
+    t = torch.empty_like(x)  # in place, with one temporary
     for shift, mult in ((30, _M1), (27, _M2), (31, 1)):
         torch.bitwise_right_shift(x, shift, out=t)
         x.bitwise_xor_(t.bitwise_and_((1 << (64 - shift)) - 1)).mul_(mult)
@@ -58,63 +58,86 @@ def allocate(total, weight, cap):
 def _check_positive_int(name, v, fix):
     if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): raise ValueError(f"{name} must be an integer >= 1, got {v!r}: {fix}")
 
-def _seg_sum(x, sizes): return torch.stack([v.sum() for v in x.split(sizes)])
+def _seg_sum(x, sizes): return torch.stack([v.count_nonzero() if v.dtype == torch.bool else v.sum() for v in x.split(sizes)])  # (no int64 copy of flags)
+
+def _groups(sizes, chunk):
+    "(first, end) tensor indices of consecutive runs of tensors with at most `chunk` positions (a larger tensor alone)."
+    groups, first, n = [], 0, 0
+    for i, s in enumerate(sizes):
+        if i > first and n + s > chunk: groups.append((first, i)); first, n = i, 0
+        n += s
+    return groups + [(first, len(sizes))]
 
 class Reallocator:
-    "Shared engine of the mask-moving methods: flat views, growth by keys, write-back, step counter."
-    def __init__(self, masks, seed=0, keep_changes=False):
-        store_attr('masks,seed,keep_changes')
+    "Shared engine of the mask-moving methods: flat views, growth by keys a group of tensors at a time, write-back, step counter."
+    def __init__(self, masks, seed=0, keep_changes=False, chunk=2**20):
+        _check_positive_int('chunk', chunk, "the most positions ranked at once when growing (memory against speed)")
+        store_attr('masks,seed,keep_changes,chunk')
         model = masks.model
         if not hasattr(model, 'realloc_step'): model.register_buffer('realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
         self._consts, self.last = {}, None
 
     @property
     def n_steps(self): return self.masks.model.realloc_step
+    @property
+    def offsets(self): return [0] + list(itertools.accumulate(self.masks.sizes))
+    @property
+    def groups(self): return _groups(self.masks.sizes, self.chunk)
 
     def consts(self, device):
-        "Per-device constants: sizes and offsets of the tensors in the flat view, and each position's tensor id << 42."
-        if device not in self._consts:
-            sizes = torch.tensor(self.masks.sizes, device=device)
-            seg = torch.repeat_interleave(torch.arange(len(sizes), device=device), sizes, output_size=sum(self.masks.sizes))
-            self._consts[device] = (sizes, sizes.cumsum(0) - sizes, seg.bitwise_left_shift_(42))
-        return self._consts[device]
+        "Per-device constants: tensor sizes and offsets in the flat view, and the tensors' offsets in each group."
+        if (device, self.chunk) not in self._consts:
+            t = lambda xs: torch.tensor(xs, dtype=torch.long, device=device)
+            sizes = self.masks.sizes
+            per_group = [t([0] + list(itertools.accumulate(sizes[a:b - 1]))) for a, b in self.groups]
+            self._consts[(device, self.chunk)] = (t(sizes), t(self.offsets[:-1]), per_group)
+        return self._consts[(device, self.chunk)]
 
-    def random_keys(self, n, device):
-        "Random 40-bit keys for this step (same seed and step: same keys)."
-        return hash_keys(self.seed, self.n_steps, n, device)
+    def random_keys(self, start, n, device):
+        "Random 40-bit keys of flat positions `start` to `start+n` for this step (same seed and step: same keys)."
+        return hash_keys(self.seed, self.n_steps, n, device, start)
 
     def decide(self, absw, mask):
-        "Return (flat bool `pruned`, per-tensor int64 `grow_n`, flat int64 `keys` < 2**40): what subclasses define."
+        "Return (flat bool `pruned`, per-tensor int64 `grow_n`, `keys(start, n, device)` giving int64 keys < 2**40): what subclasses define."
         raise NotImplementedError
 
 # %% ../nbs/04_dsr.ipynb #5851ebee
-@patch
-def grow(self: Reallocator, mask, pruned, grow_n, keys):
-    "Flat bool of the positions to grow: in tensor i the `grow_n[i]` smallest `keys`, free-before-step positions first."
-    size_t, offset, seg_key = self.consts(mask.device)
-    keys.add_(pruned.long() << 40).masked_fill_(mask & ~pruned, 3 << 40).add_(seg_key)
+def _grow_group(kept, pruned, grow_n, keys, sizes, starts):
+    "Flags of the `grow_n[i]` positions of smallest `(tier, key)` in each tensor of one group (flat `kept`, `pruned`, `keys`)."
+    keys.add_(pruned, alpha=1 << 40).masked_fill_(kept, 3 << 40)
+    for i, v in enumerate(keys.split(sizes)[1:], 1): v.add_(i << 42)  # tensor id in the group
     order = torch.sort(keys, stable=True).indices
-    edges = torch.zeros(mask.numel() + 1, dtype=torch.int8, device=mask.device)
-    one = torch.ones_like(offset, dtype=torch.int8)
-    edges.index_add_(0, offset, one).index_add_(0, offset + grow_n, -one)
-    take = edges[:-1].cumsum(0, dtype=torch.int8).bool()
-    return torch.empty_like(mask).scatter_(0, order, take)
+    del keys
+    edges = torch.zeros(kept.numel() + 1, dtype=torch.int8, device=kept.device)
+    one = torch.ones_like(starts, dtype=torch.int8)
+    edges.index_add_(0, starts, one).index_add_(0, starts + grow_n, -one)
+    return torch.empty_like(kept).scatter_(0, order, edges[:-1].cumsum(0, dtype=torch.int8).bool())
+
+@patch
+def grow(self: Reallocator, kept, pruned, grow_n, keys):
+    "Flat bool of the positions to grow: in tensor i the `grow_n[i]` smallest `keys`, free-before-step positions first."
+    grown, off = torch.empty_like(kept), self.offsets
+    for (a, b), starts in zip(self.groups, self.consts(kept.device)[2]):
+        lo, hi = off[a], off[b]
+        grown[lo:hi] = _grow_group(kept[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, kept.device), self.masks.sizes[a:b], starts)
+    return grown
 
 # %% ../nbs/04_dsr.ipynb #3229d9ef
 @patch
 @torch.no_grad()
 def step(self: Reallocator):
     "One reallocation step on the device; returns the number pruned (and regrown) as a tensor."
-    ms, ws, sizes = self.masks.masks, self.masks.weights, self.masks.sizes
+    ms, sizes = self.masks.masks, self.masks.sizes
     mask = torch.cat([m.reshape(-1) for m in ms])
-    absw = self.masks.reduce(ws)                 # |w| per mask element (the mean over a kernel for kernel masks)
-    pruned, grow_n, keys = self.decide(absw, mask)
-    grown = torch.zeros_like(mask) if grow_n is None else self.grow(mask, pruned, grow_n, keys)  # None: prune only
-    kept = mask & ~pruned
-    torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip((kept | grown).split(sizes), ms)])
+    # |w| per mask element (the mean over a kernel for kernel masks): the one float buffer, freed when decide returns
+    pruned, grow_n, keys = self.decide(self.masks.reduce(self.masks.weights), mask)
+    kept = mask.bitwise_and_(pruned.logical_not())
+    grown = torch.zeros_like(kept) if grow_n is None else self.grow(kept, pruned, grow_n, keys)  # None: prune only
+    new = grown | kept if self.keep_changes else grown.bitwise_or_(kept)      # (in place unless `grown` is kept)
+    torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip(new.split(sizes), ms)])
     self.masks.mul_weights(kept)                                              # pruned and grown start at 0
     self.n_steps.add_(1)
-    K = pruned.sum()
+    K = pruned.count_nonzero()
     self.last = dict(K=K, counts=_seg_sum(kept, sizes) + (0 if grow_n is None else grow_n),
                      pruned=pruned if self.keep_changes else None, grown=grown if self.keep_changes else None)
     return K
@@ -129,12 +152,12 @@ def _check_h_init(h_init):
 # %% ../nbs/04_dsr.ipynb #e01693da
 class DSR(Reallocator):
     "Dynamic Sparse Reparameterization of `masks`: prune under a global adaptive threshold, regrow by survivors."
-    def __init__(self, masks, n_prune, delta=0.1, h_init=1e-3, seed=0, keep_changes=False):
+    def __init__(self, masks, n_prune, delta=0.1, h_init=1e-3, seed=0, keep_changes=False, chunk=2**20):
         _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step")
         if n_prune > masks.budget:
             raise ValueError(f"n_prune={n_prune:,} is larger than the budget of {masks.budget:,} active weights: choose n_prune <= budget (e.g. 10% of it)")
         _check_delta(delta); _check_h_init(h_init)
-        super().__init__(masks, seed, keep_changes)
+        super().__init__(masks, seed, keep_changes, chunk)
         store_attr('n_prune,delta,h_init')
         model = masks.model
         if not hasattr(model, 'dsr_threshold'): model.register_buffer('dsr_threshold', torch.tensor(float(h_init), device=masks.weights[0].device))
@@ -147,12 +170,11 @@ class DSR(Reallocator):
 def prune(self: DSR, absw, mask):
     "Flat bool of active weights under the threshold, sparing the largest of a tensor that would lose all."
     sizes = self.masks.sizes
-    small = mask & (absw < self.threshold)
+    small = (absw < self.threshold).bitwise_and_(mask)
     n_act, n_small = _seg_sum(mask, sizes), _seg_sum(small, sizes)
     loses_all = (n_small == n_act) & (n_act > 0)
-    biggest = torch.stack([torch.where(m, a, -1.).argmax() for a, m in zip(absw.split(sizes), mask.split(sizes))])
-    spare = torch.zeros_like(mask).scatter_(0, biggest + self.consts(mask.device)[1], loses_all)
-    return small & ~spare, n_act
+    biggest = torch.stack([torch.where(m, a, -1.).argmax() for a, m in zip(absw.split(sizes), mask.split(sizes))]) + self.consts(mask.device)[1]
+    return small.scatter_(0, biggest, small.gather(0, biggest) & ~loses_all), n_act
 
 # %% ../nbs/04_dsr.ipynb #8c340c10
 @patch
@@ -169,7 +191,7 @@ def decide(self: DSR, absw, mask):
     grow_n = grow_n + allocate(K - grow_n.sum(), (room > 0).long(), room)
     H = self.threshold                                       # 5. adapt the threshold
     H.copy_(torch.where(K < (1 - self.delta) * self.n_prune, H * 2, torch.where(K > (1 + self.delta) * self.n_prune, H / 2, H)))
-    return pruned, grow_n, self.random_keys(mask.numel(), mask.device)   # 4. grow at random free positions
+    return pruned, grow_n, self.random_keys                  # 4. grow at random free positions
 
 # %% ../nbs/04_dsr.ipynb #018ed11f
 def default_n_prune(budget):
