@@ -114,13 +114,15 @@ def _grow_group(kept, pruned, grow_n, keys, sizes, starts):
     return torch.empty_like(kept).scatter_(0, order, edges[:-1].cumsum(0, dtype=torch.int8).bool())
 
 @patch
-def grow(self: Reallocator, kept, pruned, grow_n, keys):
-    "Flat bool of the positions to grow: in tensor i the `grow_n[i]` smallest `keys`, free-before-step positions first."
-    grown, off = torch.empty_like(kept), self.offsets
-    for (a, b), starts in zip(self.groups, self.consts(kept.device)[2]):
+def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):
+    "Activate in the flat `mask` (in place) the `grow_n[i]` positions of tensor i with smallest `keys`, free-before-step first; flag them in `grown` if given."
+    off = self.offsets
+    for (a, b), starts in zip(self.groups, self.consts(mask.device)[2]):
         lo, hi = off[a], off[b]
-        grown[lo:hi] = _grow_group(kept[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, kept.device), self.masks.sizes[a:b], starts)
-    return grown
+        g = _grow_group(mask[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, mask.device), self.masks.sizes[a:b], starts)
+        mask[lo:hi] |= g
+        if grown is not None: grown[lo:hi] = g
+    return mask
 
 # %% ../nbs/04_dsr.ipynb #3229d9ef
 @patch
@@ -131,15 +133,14 @@ def step(self: Reallocator):
     mask = torch.cat([m.reshape(-1) for m in ms])
     # |w| per mask element (the mean over a kernel for kernel masks): the one float buffer, freed when decide returns
     pruned, grow_n, keys = self.decide(self.masks.reduce(self.masks.weights), mask)
-    kept = mask.bitwise_and_(pruned.logical_not())
-    grown = torch.zeros_like(kept) if grow_n is None else self.grow(kept, pruned, grow_n, keys)  # None: prune only
-    new = grown | kept if self.keep_changes else grown.bitwise_or_(kept)      # (in place unless `grown` is kept)
-    torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip(new.split(sizes), ms)])
-    self.masks.mul_weights(kept)                                              # pruned and grown start at 0
+    mask.bitwise_and_(pruned.logical_not())                                   # the kept weights ...
+    self.masks.mul_weights(mask)                                              # ... alone non-zero: pruned and grown start at 0
+    grown = torch.zeros_like(mask) if self.keep_changes else None
+    if grow_n is not None: self.grow(mask, pruned, grow_n, keys, grown)       # None: a method that only prunes
+    torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip(mask.split(sizes), ms)])
     self.n_steps.add_(1)
     K = pruned.count_nonzero()
-    self.last = dict(K=K, counts=_seg_sum(kept, sizes) + (0 if grow_n is None else grow_n),
-                     pruned=pruned if self.keep_changes else None, grown=grown if self.keep_changes else None)
+    self.last = dict(K=K, counts=_seg_sum(mask, sizes), pruned=pruned if self.keep_changes else None, grown=grown)
     return K
 
 # %% ../nbs/04_dsr.ipynb #3ac64a2b
