@@ -243,25 +243,18 @@ class SNFS(Reallocator):
         pruned = smallest_active(absw, mask, sizes, k_i)
         mean_mom = _seg_sum(self.momentum * mask, sizes) / n_act.clamp(min=1)
         weight = (mean_mom / mean_mom.max().clamp(min=1e-30) * 2**20).round().long()
-        K, free = k_i.sum(), size_t - n_act
-        grow_n = allocate(K, weight, free)
-        room = free - grow_n + k_i
-        grow_n = grow_n + allocate(K - grow_n.sum(), (room > 0).long(), room)
-        return pruned, grow_n, keys_of(self.momentum)
+        return pruned, allocate_growth(k_i.sum(), weight, size_t - n_act, k_i), keys_of(self.momentum)
 
 # %% ../nbs/07_baselines.ipynb #67508f51
 def snfs_step_ref(weights, masks, momenta, rate):
     "Sparse momentum's step, plainly, per layer (momentum weights integerised as in `SNFS.decide`)."
-    from dsr_fast.reference import allocate_ref
+    from dsr_fast.reference import allocate_growth_ref
     n_act = [int(m.sum()) for m in masks]
     mean = torch.stack([(mo.abs() * m).sum() / max(a, 1) for mo, m, a in zip(momenta, masks, n_act)])
     weight = (mean / mean.max().clamp(min=1e-30) * 2**20).round().long().tolist()
     drops = [drop_smallest_ref(w, m, int(a * rate)) for w, m, a in zip(weights, masks, n_act)]
     K = sum(len(d) for d in drops)
-    free = [m.numel() - a for m, a in zip(masks, n_act)]
-    g = allocate_ref(K, weight, free)
-    room = [f - gi + len(d) for f, gi, d in zip(free, g, drops)]
-    g = [a + b for a, b in zip(g, allocate_ref(K - sum(g), [int(r > 0) for r in room], room))]
+    g = allocate_growth_ref(K, weight, [m.numel() - a for m, a in zip(masks, n_act)], [len(d) for d in drops])
     for w, m, d, n, mo in zip(weights, masks, drops, g, momenta):
         w.view(-1)[grow_ref(m, d, n, score_keys(mo.abs()))] = 0.
     return K, g

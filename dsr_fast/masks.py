@@ -99,7 +99,6 @@ class Masks:
     "Boolean masks (buffers `weight_mask`) over the sparse conv/linear weights of `model`."
     def __init__(self, model, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
         check_sparsity(sparsity)
-        if distribution not in distributions: raise ValueError(f"Unknown distribution {distribution!r}: choose one of {', '.join(distributions)}")
         self.model, self.sparsity, self.seed = model, sparsity, seed
         plan = mask_plan(model, sparsity, dense, distribution, granularity)
         g = torch.Generator().manual_seed(seed)
