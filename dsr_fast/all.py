@@ -13,6 +13,7 @@ from fastai.callback.all import *
 from fastai.learner import load_learner
 from .data import *
 from .models import *
+from .distributed import *
 from .masks import *
 from .dsr import *
 from .baselines import *

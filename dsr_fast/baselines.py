@@ -6,8 +6,9 @@ Docs: https://dsr-fast.github.io/dsr_fast/baselines.html.md"""
 
 # %% auto #0
 __all__ = ['smallest_active', 'SET', 'drop_smallest_ref', 'set_step_ref', 'score_keys', 'keys_of', 'RigL', 'rigl_step_ref',
-           'SETCallback', 'RigLCallback', 'DeepR', 'deepr_step_ref', 'DeepRCallback', 'cubic_sparsity', 'Prune',
-           'PruneCallback', 'sparse_param_count', 'thin_model', 'SNFS', 'snfs_step_ref', 'SNFSCallback']
+           'SETCallback', 'RigLCallback', 'DeepR', 'deepr_step_ref', 'gaussian_noise', 'DeepRCallback',
+           'cubic_sparsity', 'Prune', 'PruneCallback', 'sparse_param_count', 'thin_model', 'SNFS', 'snfs_step_ref',
+           'SNFSCallback']
 
 # %% ../nbs/07_baselines.ipynb #13c94e88
 from fastcore.all import *
@@ -142,6 +143,15 @@ def deepr_step_ref(weights, masks, old_weights, keys):
         m.view(-1)[flip], w.view(-1)[flip] = False, 0.
         w.view(-1)[grow_ref(m, flip, len(flip), key)] = 0.
 
+# %% ../nbs/07_baselines.ipynb #d8fee23e
+_NOISE_STREAM = 0x6E6F697365  # another key stream than growth's, for the same seed
+
+def gaussian_noise(seed, step, shape, device=None, start=0):
+    "Standard normal noise of `shape` for flat positions from `start`, a function of `(seed, step, position)` only."
+    n = math.prod(shape)
+    u = hash_keys(seed ^ _NOISE_STREAM, step, n, device, start).double().add_(0.5).div_(2.**40)
+    return torch.special.ndtri(u).float().view(shape)
+
 # %% ../nbs/07_baselines.ipynb #485eb247
 class DeepRCallback(ReallocCallback):
     "Train with DeepR at `sparsity`: noisy, L1-penalised gradients; rewire sign-flipped weights every iteration."
@@ -154,9 +164,10 @@ class DeepRCallback(ReallocCallback):
     def make_reallocator(self): return DeepR(self.masks, self.seed, keep_changes=self.reset_opt_state)
     def before_step(self):
         T = self.temperature(self.pct_train) if callable(self.temperature) else self.temperature
-        noise = math.sqrt(2 * self.opt.hypers[-1]['lr'] * T)
-        for w in self.masks.weights:
-            if w.grad is not None: w.grad.add_(w.detach().sign() * self.l1 + torch.randn_like(w) * noise)
+        scale, start = math.sqrt(2 * self.opt.hypers[-1]['lr'] * T), 0
+        for w in self.masks.weights:   # noise from (seed, step, position): the same on every rank, whatever the global RNG
+            if w.grad is not None: w.grad.add_(w.detach().sign() * self.l1 + gaussian_noise(self.seed, self.opt_steps + 1, w.shape, w.device, start) * scale)
+            start += w.numel()
         super().before_step()  # masked gradients back to zero
         if self.is_step(self.opt_steps + 1): self.reallocator.save_signs()
 

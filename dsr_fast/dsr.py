@@ -14,15 +14,17 @@ from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
 import torch, math, itertools
 from .masks import *
+from .distributed import unwrap_model, register_state
 
 # %% ../nbs/04_dsr.ipynb #b0e9737c
 def _i64(c): return c - (1 << 64) if c >= (1 << 63) else c  # a uint64 constant as the int64 with the same bits
 _GOLD, _M1, _M2, _STEP = map(_i64, (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 0xD1B54A32D192ED03))
 
 def hash_keys(seed, step, n, device=None, start=0):
-    "Pseudo-random 40-bit integer keys (int64) of positions `start` to `start+n` from `seed` and the (tensor) `step`, by SplitMix64."
+    "Pseudo-random 40-bit integer keys (int64) of positions `start` to `start+n` from `seed` and `step` (a tensor or an int), by SplitMix64."
     x = torch.arange(start, start + n, device=device, dtype=torch.int64)
-    x.mul_(_GOLD).add_(step * _STEP + _i64(seed * 0x94D049BB133111EB % (1 << 64)))
+    mix = step * _STEP + _i64(seed * 0x94D049BB133111EB % (1 << 64)) if isinstance(step, torch.Tensor) else _i64((step * 0xD1B54A32D192ED03 + seed * 0x94D049BB133111EB) % (1 << 64))
+    x.mul_(_GOLD).add_(mix)  # (a tensor step wraps modulo 2**64 on the device; an int step the same way on the host)
     t = torch.empty_like(x)  # in place, with one temporary
     for shift, mult in ((30, _M1), (27, _M2), (31, 1)):
         torch.bitwise_right_shift(x, shift, out=t)
@@ -81,7 +83,7 @@ class Reallocator:
         _check_positive_int('chunk', chunk, "the most positions ranked at once when growing (memory against speed)")
         store_attr('masks,seed,keep_changes,chunk')
         model = masks.model
-        if not hasattr(model, 'realloc_step'): model.register_buffer('realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
+        register_state(model, 'realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
         self._consts, self.last = {}, None
 
     @property
@@ -168,7 +170,7 @@ class DSR(Reallocator):
         super().__init__(masks, seed, keep_changes, chunk)
         store_attr('n_prune,delta,h_init')
         model = masks.model
-        if not hasattr(model, 'dsr_threshold'): model.register_buffer('dsr_threshold', torch.tensor(float(h_init), device=masks.weights[0].device))
+        register_state(model, 'dsr_threshold', torch.tensor(float(h_init), device=masks.weights[0].device))
 
     @property
     def threshold(self): return self.masks.model.dsr_threshold
@@ -284,7 +286,7 @@ class DSRCallback(ReallocCallback):
 # %% ../nbs/04_dsr.ipynb #90b6e45c
 @patch
 def setup(self: DSRCallback):
-    model = self.learn.model
+    model = unwrap_model(self.learn.model)
     fresh = not any(hasattr(m, 'weight_mask') for m in model.modules())
     if fresh and self.n_prune is not None:
         budget = sum(k for *_, k in mask_plan(model, self.sparsity, self.dense, self.distribution, self.granularity))
@@ -331,6 +333,7 @@ def fold_masks(model):
                 m.weight.mul_(m.weight_mask)
                 del m._buffers['weight_mask']
     for b in _dsr_buffers: model._buffers.pop(b, None)
+    model.__dict__.pop('_ddp_params_and_buffers_to_ignore', None)
     return model
 
 def compact_state_dict(model):

@@ -13,6 +13,7 @@ __all__ = ['dense_choices', 'distributions', 'granularities', 'is_candidate', 's
 from fastcore.all import *
 import torch, torch.nn as nn
 from torch.nn.modules.conv import _ConvNd
+from .distributed import unwrap_model, register_state, hide_from_ddp, hide_in_wrappers, check_masks_agree
 
 # %% ../nbs/02_masks.ipynb #230049dd
 def is_candidate(m):
@@ -112,6 +113,7 @@ class Masks:
 
     def _attach(self, pairs):
         self.names, self.modules = L(pairs).itemgot(0), L(pairs).itemgot(1)
+        hide_from_ddp(self.model, [f'{n}.weight_mask' if n else 'weight_mask' for n in self.names])  # every rank computes them: never broadcast
         self.sizes = [m.weight_mask.numel() for m in self.modules]  # mask elements: weights, or whole kernels
         self.budget = int(sum(int(m.weight_mask.sum()) for m in self.modules))
 
@@ -221,29 +223,33 @@ class SparseCallback(Callback):
 
     def after_create(self): self.setup()
     def setup(self):
-        "Create the masks, or re-attach to those already on the model."
-        model = self.learn.model
-        if getattr(self, 'masks', None) is not None and self.masks.model is model: return
-        has = any(hasattr(m, 'weight_mask') for m in model.modules())
-        self.masks = Masks.attach(model) if has else Masks(model, self.sparsity, self.dense, self.distribution, self.seed, self.granularity)
-        if not hasattr(model, 'mask_iter'): model.register_buffer('mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
+        "Create the masks on the real model (inside any wrapper), or re-attach to those already there."
+        model = unwrap_model(self.learn.model)
+        if getattr(self, 'masks', None) is None or self.masks.model is not model:
+            has = any(hasattr(m, 'weight_mask') for m in model.modules())
+            self.masks = Masks.attach(model) if has else Masks(model, self.sparsity, self.dense, self.distribution, self.seed, self.granularity)
+            register_state(model, 'mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
+        hide_in_wrappers(self.learn.model)
 
     def before_fit(self):
         self.setup()
         self.masks.apply()
-        self.opt_steps, self.skipped = int(self.learn.model.mask_iter), False
+        self.opt_steps, self.skipped, self.trained = int(self.masks.model.mask_iter), False, False
         self._saved_metrics = self.learn.metrics
         self.learn.metrics = L(self.learn.metrics) + self.extra_metrics()
     def extra_metrics(self): return [ValueMetric(self.current_sparsity, 'sparsity')]
     def current_sparsity(self): return 1 - float(self.masks.n_active()) / sum(self.masks.sizes)
 
+    def before_train(self):
+        "At the first training epoch of a fit: check that all ranks hold the same masks (a no-op in one process)."
+        if not self.trained: check_masks_agree(self.masks); self.trained = True
     def before_step(self): self.masks.mask_grads()
     def after_cancel_step(self): self.skipped = True
     def after_step(self):
         if self.skipped: self.skipped = False; return
         self.masks.apply()
         self.opt_steps += 1
-        self.learn.model.mask_iter.fill_(self.opt_steps)
+        self.masks.model.mask_iter.fill_(self.opt_steps)
         self.after_update()
     def after_update(self):
         "Called after every optimizer step that happened: subclasses change the masks here."
@@ -252,4 +258,6 @@ class SparseCallback(Callback):
         "Stop with the layers' names if a sparse weight became NaN or infinite (one check per epoch, outside any step)."
         bad = [n for n, w in zip(self.masks.names, self.masks.weights) if not torch.isfinite(w).all()]
         if bad: raise FloatingPointError(f"Non-finite weights in layer(s) {', '.join(bad)} at epoch {self.epoch}: lower the learning rate or clip gradients")
-    def after_fit(self): self.learn.metrics = self._saved_metrics
+    def after_fit(self):
+        self.learn.metrics = self._saved_metrics
+        if self.trained: check_masks_agree(self.masks)

@@ -6,7 +6,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 
 # %% auto #0
 __all__ = ['methods', 'check_options', 'train', 'step_schedule', 'load_recipe', 'summarize', 'format_summary', 'plot_run',
-           'dsr_fast_train']
+           'report', 'dsr_fast_train']
 
 # %% ../nbs/10_train.ipynb #70e05450
 import warnings
@@ -21,6 +21,8 @@ from .models import *
 from .masks import *
 from .dsr import *
 from .baselines import *
+from .distributed import distributed_ctx, world_size, is_rank0
+from fastai.distributed import teardown_distrib
 
 # %% ../nbs/10_train.ipynb #e16688ca
 def _dense_cbs(sparsity, seed, **kwargs): return []
@@ -63,18 +65,21 @@ def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=
     "Train `arch` on `dataset` with `method`; return the `Learner` and a summary dict."
     check_options(dataset, arch, method, sparsity, epochs, bs, lr, device)
     if opt not in ('adam', 'sgd'): raise ValueError(f"unknown optimizer {opt!r}: choose adam or sgd")
+    world = world_size()   # > 1 under torchrun / accelerate launch
+    if device is None and world > 1 and torch.cuda.is_available(): device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"  # one GPU per process
     set_seed(seed, reproducible=True)
     dls = get_dls(dataset, path=path, bs=bs, seed=seed, device=None if device is None else torch.device(device),
                   **({} if size is None else dict(size=size)))
     arch = arch or default_arch[dataset]
     model = thin_model(arch, dls, sparsity) if method == 'thin' else get_model(arch, dls)
-    cbs = methods[method](sparsity=sparsity, seed=seed, n_iter=epochs * len(dls.train), **method_kwargs)
+    cbs = methods[method](sparsity=sparsity, seed=seed, n_iter=epochs * -(-len(dls.train) // world), **method_kwargs)  # each process runs its share of the batches
     opt_func = Adam if opt == 'adam' else partial(OptimWrapper, opt=torch.optim.SGD, momentum=momentum, nesterov=nesterov, weight_decay=wd or 0.)
     learn = Learner(dls, model, metrics=accuracy, path=Path(out), model_dir='.', cbs=cbs, opt_func=opt_func, wd=wd if opt == 'adam' else None)
     if not show_progress: learn.remove_cb(ProgressCallback); learn.logger = noop
-    if lr_steps is None: learn.fit_one_cycle(epochs, lr)
-    else: learn.fit(epochs, lr, cbs=ParamScheduler({'lr': step_schedule(lr, lr_steps, gamma)}))
-    return learn, summarize(learn, dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, seed=seed)
+    with distributed_ctx(learn, device):
+        if lr_steps is None: learn.fit_one_cycle(epochs, lr)
+        else: learn.fit(epochs, lr, cbs=ParamScheduler({'lr': step_schedule(lr, lr_steps, gamma)}))
+    return learn, summarize(learn, dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, seed=seed, processes=world)
 
 # %% ../nbs/10_train.ipynb #d9efa3df
 def step_schedule(lr, steps, gamma):
@@ -114,7 +119,8 @@ def summarize(learn, **info):
 # %% ../nbs/10_train.ipynb #238982d7
 def format_summary(s):
     "The summary as printable text."
-    lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}",
+    lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}"
+             + (f", {s['processes']} processes" if s.get('processes', 1) > 1 else ''),
              f"test accuracy: {s['test_accuracy']:.4f}   test loss: {s['test_loss']:.4f}",
              f"parameters: {s['params']:,} ({s['nonzero_params']:,} non-zero); conv/linear weights: "
              f"{s['conv_linear_nonzero']:,} of {s['conv_linear_weights']:,} non-zero ({s['conv_linear_nonzero']/s['conv_linear_weights']:.1%})",
@@ -141,6 +147,16 @@ def plot_run(learn, summary, fname):
     b.set(ylabel='density (non-zero fraction)', ylim=(0, 1.05), title='per-layer density at the end')
     fig.tight_layout(); fig.savefig(fname, dpi=90); plt.close(fig)
     return fname
+
+# %% ../nbs/10_train.ipynb #9d54ca6d
+def report(learn, s, out):
+    "Print the summary `s` and write the plot, the summary and the exported learner to `out`."
+    out.mkdir(parents=True, exist_ok=True)
+    print(format_summary(s))
+    plot_run(learn, s, out/'train.png')
+    (out/'summary.json').write_text(json.dumps(s, indent=1))
+    learn.export((out/'learner.pkl').absolute())  # learn.path is `out` already: a relative name would be joined twice
+    print(f"wrote {out/'train.png'}, {out/'summary.json'} and {out/'learner.pkl'}")
 
 # %% ../nbs/10_train.ipynb #47871c70
 @call_parse
@@ -177,9 +193,5 @@ def dsr_fast_train(
         check_options(kw['dataset'], kw.get('arch'), kw['method'], kw['sparsity'], kw['epochs'], kw.get('bs'), kw['lr'], device)
         learn, s = train(seed=seed, out=out, device=device, path=path, **kw)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"dsr_fast_train: error: {str(e).strip().splitlines()[-1].strip()}")  # fastai prefixes a line naming the callback
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    print(format_summary(s))
-    plot_run(learn, s, out/'train.png')
-    (out/'summary.json').write_text(json.dumps(s, indent=1))
-    learn.export((out/'learner.pkl').absolute())  # learn.path is `out` already: a relative name would be joined twice
-    print(f"wrote {out/'train.png'}, {out/'summary.json'} and {out/'learner.pkl'}")
+    if is_rank0(): report(learn, s, Path(out))   # under torchrun / accelerate launch, rank 0 alone reports and writes
+    teardown_distrib()
