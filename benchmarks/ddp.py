@@ -25,7 +25,7 @@ def run(rank, world, arch, epochs, bs, period, exclude, out):
     from fastai.basics import Learner, Callback, DataLoaders, accuracy, set_seed, noop
     from fastai.callback.progress import ProgressCallback
     from dsr_fast.all import digits_dls, DSRCallback, CPUDistributedTrainer
-    from dsr_fast.models import get_model
+    from dsr_fast.models import dsr_model
     if world > 1:   # what torchrun sets up for each process
         os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world), OMP_NUM_THREADS='1')
         torch.set_num_threads(1)
@@ -51,7 +51,7 @@ def run(rank, world, arch, epochs, bs, period, exclude, out):
     set_seed(0)
     dls = DataLoaders(*[dl.new(num_workers=0) for dl in digits_dls(bs=bs, seed=0).loaders])
     timer = Timer()
-    learn = Learner(dls, get_model(arch, dls), metrics=accuracy, cbs=[DSRCallback(0.9, period=period), timer])
+    learn = Learner(dls, dsr_model(arch, dls), metrics=accuracy, cbs=[DSRCallback(0.9, period=period), timer])
     learn.remove_cb(ProgressCallback); learn.logger = noop
     if world > 1: learn.add_cb(CPUDistributedTrainer())
     learn.fit(epochs, 1e-2)

@@ -21,7 +21,7 @@ from fastai.basics import *
 from fastai.data.load import DataLoader
 from fastai.callback.progress import ProgressCallback
 from dsr_fast.data import get_dls
-from dsr_fast.models import get_model, default_arch
+from dsr_fast.models import dsr_model, default_arch
 from dsr_fast.masks import SparseCallback
 from dsr_fast.dsr import DSRCallback
 
@@ -70,7 +70,7 @@ def synthetic_dls(n_samples, bs, device, seed):
 def epoch_times(dls, arch, cb, epochs, seed):
     "Epoch times and time in reallocation per epoch, without the first epoch (warm-up)."
     set_seed(seed)
-    learn = Learner(dls, get_model(arch, dls), loss_func=CrossEntropyLossFlat(), cbs=L(cb) + [EpochTimer()])
+    learn = Learner(dls, dsr_model(arch, dls), loss_func=CrossEntropyLossFlat(), cbs=L(cb) + [EpochTimer()])
     learn.remove_cb(ProgressCallback); learn.logger = noop
     learn.fit(epochs, 1e-3)
     return learn.epoch_timer.times[1:], learn.epoch_timer.realloc_times[1:]

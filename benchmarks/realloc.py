@@ -4,7 +4,7 @@ ResNet-50 (torchvision, random init), every block conv and the fc sparse (stem c
 sparsity 0.9, N_p = 400,000, threshold set so that about N_p weights fall under it. Both implementations start from
 the same weights, masks and random keys; the first step's results are compared before anything is timed.
 
-    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0] [--chunk 1048576]
+    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0] [--chunk 1048576] [--select sort|radix]
 
 Memory on CPU is measured in a child process run with MALLOC_MMAP_THRESHOLD_=65536, so that glibc maps every
 buffer of 64 KiB or more on its own and unmaps it when freed: the peak resident size then follows the live tensors
@@ -13,9 +13,9 @@ buffer of 64 KiB or more on its own and unmaps it when freed: the peak resident 
 import os, sys, subprocess, platform, time, statistics
 import torch
 from fastcore.script import call_parse
-from dsr_fast.models import resnet50
+from dsr_fast.models import resnet50_model
 from dsr_fast.masks import Masks
-from dsr_fast.dsr import DSR, hash_keys
+from dsr_fast.dsr import DSR, hash_keys, count_ops
 from dsr_fast.reference import dsr_step_ref
 
 def resnet50_dense(name, m): return name == 'conv1' or 'downsample' in name
@@ -52,16 +52,17 @@ def main(device:str='cpu', # cpu or cuda
          skip_reference:bool=False, # only time the fast step
          chunk:int=2**20, # most positions ranked at once when growing (`Reallocator.chunk`)
          memory_only:bool=False, # only measure the memory of one step (what the child process does)
+         select:str='sort', # how growth ranks positions: sort | radix (`Reallocator.select`)
         ):
     "Time one reallocation step on ResNet-50 at sparsity 0.9."
     dev = torch.device(device)
     torch.manual_seed(seed)
-    model = resnet50()
+    model = resnet50_model()
     masks = Masks(model, 0.9, dense=resnet50_dense, seed=seed)
     n_sparse = sum(masks.sizes)
     H = threshold_for(masks, n_prune)
     if memory_only:
-        dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk)
+        dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk, select=select)
         reset_peak_rss(); base = vm('VmRSS')
         dsr.step()
         return print(vm('VmHWM') - base)
@@ -72,7 +73,7 @@ def main(device:str='cpu', # cpu or cuda
     ref_w = [w.detach().clone() for w in masks.weights]
     ref_m = [m.clone() for m in masks.masks]
     model.to(dev)
-    dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk)
+    dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk, select=select)
     keys = hash_keys(seed, dsr.n_steps.clone().cpu(), n_sparse)
     keys = [k.view(m.shape) for k, m in zip(keys.split(masks.sizes), ref_m)]
 
@@ -82,10 +83,10 @@ def main(device:str='cpu', # cpu or cuda
     sync(dev); first = time.perf_counter() - t
     if dev.type == 'cuda': extra = torch.cuda.max_memory_allocated(dev) - base
     else:
-        child = subprocess.run([sys.executable, __file__, '--memory-only', '--seed', str(seed), '--n-prune', str(n_prune), '--chunk', str(chunk)],
+        child = subprocess.run([sys.executable, __file__, '--memory-only', '--seed', str(seed), '--n-prune', str(n_prune), '--chunk', str(chunk), '--select', select],
                                env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536'), capture_output=True, text=True, check=True)
         extra = int(child.stdout.split()[-1])
-    print(f"growth ranks at most {chunk:,} positions at once ({len(dsr.groups)} group{'s' * (len(dsr.groups) > 1)} of tensors)")
+    print(f"growth ranks at most {chunk:,} positions at once ({len(dsr.groups)} group{'s' * (len(dsr.groups) > 1)} of tensors), by {select}")
     print(f"fast step 1 (includes building per-device constants): {first*1e3:.1f} ms, K = {int(K):,}")
     print(f"peak extra memory of a step: {extra/2**20:.0f} MiB = {extra/n_sparse:.1f} bytes per sparse weight"
           f" ({'CUDA allocator peak' if dev.type == 'cuda' else 'peak resident size during a step minus the resident size before it, buffers mapped one by one'})")
@@ -98,6 +99,7 @@ def main(device:str='cpu', # cpu or cuda
         print(f"reference step (per-tensor loops, nonzero, numpy setdiff1d, on CPU): {ref_time:.2f} s, K = {K_ref:,}; same masks, K and H as the fast step: {same}")
         if not same: raise SystemExit("MISMATCH between the fast step and the reference")
 
+    print(f"operations dispatched by one step (views left out): {count_ops(dsr.step)}")
     if dev.type == 'cuda':
         torch.cuda.set_sync_debug_mode('error')
         try: dsr.step()

@@ -1,4 +1,4 @@
-"""Two other ways of moving masks, each a few lines on the same engine as DSR.
+"""The methods DSR is compared with (SET, RigL, SNFS, DeepR, gradual magnitude pruning, a thin dense network), each a few lines on the same engine as DSR.
 
 Docs: https://dsr-fast.github.io/dsr_fast/baselines.html.md"""
 
@@ -16,16 +16,19 @@ from fastai.basics import *
 import torch, math
 from .masks import *
 from .dsr import *
-from .dsr import _seg_sum, _check_positive_int, _opt_states
+from .dsr import _check_positive_int, _opt_states, _groups
+import itertools
 
 # %% ../nbs/07_baselines.ipynb #d17c3fff
-def smallest_active(absw, mask, sizes, n_drop):
-    "Flat bool: in tensor i, the `n_drop[i]` (int or 0-d tensor) active weights of smallest magnitude (lower index first on ties)."
-    parts = []
-    for a, m, k in zip(absw.split(sizes), mask.split(sizes), n_drop):
-        order = torch.sort(torch.where(m, a, torch.inf), stable=True).indices
-        parts.append(torch.empty_like(m).scatter_(0, order, torch.arange(m.numel(), device=m.device) < k))
-    return torch.cat(parts)
+def smallest_active(absw, mask, sizes, n_drop, chunk=2**20):
+    "Flat bool: in tensor i, the `n_drop[i]` (a list or an int64 tensor) active weights of smallest magnitude (lower index first on ties)."
+    k = n_drop if isinstance(n_drop, torch.Tensor) else torch.tensor(n_drop, dtype=torch.long, device=mask.device)
+    out, off = torch.empty_like(mask), [0, *itertools.accumulate(sizes)]
+    for a, b in _groups(sizes, chunk):   # one group of tensors at a time: the working set is bounded by `chunk`
+        lo, hi = off[a], off[b]
+        keys = torch.where(mask[lo:hi], absw[lo:hi], torch.inf).view(torch.int32).long()   # |w| >= 0: float bits sort like the values; inactive last
+        out[lo:hi] = select_smallest(keys, k[a:b], torch.tensor(sizes[a:b], device=mask.device), 31)
+    return out
 
 def _check_fraction(name, v, fix):
     if not (isinstance(v, (int, float)) and 0 < v < 1): raise ValueError(f"{name} must be in (0, 1), got {v!r}: {fix}")
@@ -40,7 +43,7 @@ class SET(Reallocator):
         self.n_drop = [int(zeta * a) for a in self.active]
 
     def decide(self, absw, mask):
-        pruned = smallest_active(absw, mask, self.masks.sizes, self.n_drop)
+        pruned = smallest_active(absw, mask, self.masks.sizes, self.n_drop, self.chunk)
         return pruned, torch.tensor(self.n_drop, device=mask.device), self.random_keys
 
 # %% ../nbs/07_baselines.ipynb #12dae3d1
@@ -82,7 +85,7 @@ class RigL(Reallocator):
     def decide(self, absw, mask):
         if self.grad_abs is None: raise RuntimeError("RigL needs gradients: call save_grads() after backward and before the step")
         n_drop = [int(self.fraction * a) for a in self.active]
-        return smallest_active(absw, mask, self.masks.sizes, n_drop), torch.tensor(n_drop, device=mask.device), keys_of(self.grad_abs)
+        return smallest_active(absw, mask, self.masks.sizes, n_drop, self.chunk), torch.tensor(n_drop, device=mask.device), keys_of(self.grad_abs)
 
 # %% ../nbs/07_baselines.ipynb #c2d59ef4
 def rigl_step_ref(weights, masks, grads, fraction):
@@ -132,7 +135,7 @@ class DeepR(Reallocator):
         if self.signs is None: raise RuntimeError("DeepR needs the signs before the update: call save_signs() before the optimizer step")
         now = torch.cat([w.detach().reshape(-1) for w in self.masks.weights]).sign().to(torch.int8)
         flipped = mask & (now * self.signs < 0)
-        return flipped, _seg_sum(flipped, self.masks.sizes), self.random_keys
+        return flipped, self.segments(mask.device).sum(flipped), self.random_keys
 
 # %% ../nbs/07_baselines.ipynb #828328d2
 def deepr_step_ref(weights, masks, old_weights, keys):
@@ -185,7 +188,7 @@ class Prune(Reallocator):
     def decide(self, absw, mask):
         n_drop = [max(0, a - n_keep(n, self.target)) for a, n in zip(self.active, self.masks.sizes)]
         self.active = [a - d for a, d in zip(self.active, n_drop)]
-        return smallest_active(absw, mask, self.masks.sizes, n_drop), None, None
+        return smallest_active(absw, mask, self.masks.sizes, n_drop, self.chunk), None, None
 
 # %% ../nbs/07_baselines.ipynb #90e3442e
 class PruneCallback(ReallocCallback):
@@ -213,8 +216,8 @@ def sparse_param_count(model, sparsity, dense='first', distribution='uniform'):
 
 def thin_model(arch, dls, sparsity, dense='first'):
     "The widest dense `arch` for `dls` with at most the non-zero parameters of the sparse model at `sparsity`."
-    from dsr_fast.models import get_model, small_cnn, lenet_300_100, wrn, n_params
-    target = sparse_param_count(get_model(arch, dls), sparsity, dense)
+    from dsr_fast.models import dsr_model, small_cnn, lenet_300_100, wrn, n_params
+    target = sparse_param_count(dsr_model(arch, dls), sparsity, dense)
     xb = dls.one_batch()[0]
     n_in, n_out = xb.shape[1], dls.c
     builders = dict(cnn=(lambda w: small_cnn(n_in, n_out, ndim=xb.ndim - 2, width=max(1, round(32 * w)))),
@@ -248,11 +251,11 @@ class SNFS(Reallocator):
 
     def decide(self, absw, mask):
         if self.momentum is None: raise RuntimeError("SNFS needs momentum: call save_momentum(opt) before the step")
-        sizes, size_t = self.masks.sizes, self.consts(mask.device)[0]
-        n_act = _seg_sum(mask, sizes)
+        sizes, size_t, seg = self.masks.sizes, self.consts(mask.device)[0], self.segments(mask.device)
+        n_act = seg.sum(mask)
         k_i = (n_act * self.rate).floor().long()
-        pruned = smallest_active(absw, mask, sizes, k_i)
-        mean_mom = _seg_sum(self.momentum * mask, sizes) / n_act.clamp(min=1)
+        pruned = smallest_active(absw, mask, sizes, k_i, self.chunk)
+        mean_mom = seg.sum(self.momentum * mask) / n_act.clamp(min=1)   # (float64 sums)
         weight = (mean_mom / mean_mom.max().clamp(min=1e-30) * 2**20).round().long()
         return pruned, allocate_growth(k_i.sum(), weight, size_t - n_act, k_i), keys_of(self.momentum)
 
@@ -261,7 +264,7 @@ def snfs_step_ref(weights, masks, momenta, rate):
     "Sparse momentum's step, plainly, per layer (momentum weights integerised as in `SNFS.decide`)."
     from dsr_fast.reference import allocate_growth_ref
     n_act = [int(m.sum()) for m in masks]
-    mean = torch.stack([(mo.abs() * m).sum() / max(a, 1) for mo, m, a in zip(momenta, masks, n_act)])
+    mean = torch.stack([(mo.abs() * m).double().sum() / max(a, 1) for mo, m, a in zip(momenta, masks, n_act)])
     weight = (mean / mean.max().clamp(min=1e-30) * 2**20).round().long().tolist()
     drops = [drop_smallest_ref(w, m, int(a * rate)) for w, m, a in zip(weights, masks, n_act)]
     K = sum(len(d) for d in drops)

@@ -13,7 +13,7 @@ from fastai.basics import *
 from fastai.callback.progress import ProgressCallback
 import matplotlib.pyplot as plt
 from .data import digits_dls
-from .models import get_model
+from .models import dsr_model
 from .masks import SparseCallback, weight_density
 from .dsr import DSRCallback, ReallocCallback
 from .baselines import SETCallback, RigLCallback
@@ -23,7 +23,7 @@ def demo_run(method='dsr', sparsity=0.95, n_prune_pct=10, period=4, stop_pct=0.9
     "Train the small CNN on digits with `method`; return the test accuracy and a figure of the layer densities."
     set_seed(seed, reproducible=True)
     dls = digits_dls(seed=seed)
-    model = get_model('cnn', dls)
+    model = dsr_model('cnn', dls)
     n_iter = epochs * len(dls.train)
     if method == 'dsr':
         from dsr_fast.masks import mask_plan

@@ -71,7 +71,7 @@ def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=
     dls = get_dls(dataset, path=path, bs=bs, seed=seed, device=None if device is None else torch.device(device),
                   **({} if size is None else dict(size=size)))
     arch = arch or default_arch[dataset]
-    model = thin_model(arch, dls, sparsity) if method == 'thin' else get_model(arch, dls)
+    model = thin_model(arch, dls, sparsity) if method == 'thin' else dsr_model(arch, dls)
     cbs = methods[method](sparsity=sparsity, seed=seed, n_iter=epochs * -(-len(dls.train) // world), **method_kwargs)  # each process runs its share of the batches
     opt_func = Adam if opt == 'adam' else partial(OptimWrapper, opt=torch.optim.SGD, momentum=momentum, nesterov=nesterov, weight_decay=wd or 0.)
     learn = Learner(dls, model, metrics=accuracy, path=Path(out), model_dir='.', cbs=cbs, opt_func=opt_func, wd=wd if opt == 'adam' else None)
