@@ -28,13 +28,17 @@ def check_unsharded(model):
         raise TypeError(f"{type(bad).__name__} shards parameters across processes, which dsr_fast's whole-tensor masks do not support: "
                         "train with DistributedDataParallel instead (fastai's distrib_ctx / DistributedTrainer, accelerate without FSDP, or torchrun + DDP)")
 
+def _wrapped(m):
+    "The module that wrapper `m` holds (DDP/`DataParallel`: `.module`, `torch.compile`: `._orig_mod`), or None if `m` is no wrapper."
+    if isinstance(m, (DDP, nn.DataParallel)): return m.module
+    inner = getattr(m, '_orig_mod', None)
+    return inner if isinstance(inner, nn.Module) else None
+
 def unwrap_model(model):
     "The model the user built, inside any DDP, `DataParallel` or `torch.compile` wrappers."
     check_unsharded(model)
-    while True:
-        if isinstance(model, (DDP, nn.DataParallel)): model = model.module
-        elif isinstance(getattr(model, '_orig_mod', None), nn.Module): model = model._orig_mod
-        else: return model
+    while (inner := _wrapped(model)) is not None: model = inner
+    return model
 
 # %% ../nbs/12_distributed.ipynb #53590470
 def hide_from_ddp(model, names):
@@ -51,11 +55,12 @@ def register_state(model, name, value):
 def hide_in_wrappers(wrapped):
     "Make every DDP in the wrapper chain `wrapped` ignore the buffers its real model hides from DDP."
     model = unwrap_model(wrapped)
-    hidden = {id(b) for n, b in model.named_buffers() if n in set(getattr(model, '_ddp_params_and_buffers_to_ignore', ()))}
+    names = set(getattr(model, '_ddp_params_and_buffers_to_ignore', ()))
+    hidden = {id(b) for n, b in model.named_buffers() if n in names}
     m = wrapped
     while m is not model:
         if isinstance(m, DDP): m.parameters_to_ignore |= {n for n, b in m.module.named_buffers() if id(b) in hidden}
-        m = m.module if isinstance(m, (DDP, nn.DataParallel)) else m._orig_mod
+        m = _wrapped(m)
 
 # %% ../nbs/12_distributed.ipynb #f0860a57
 def mask_checksums(masks):

@@ -73,18 +73,16 @@ class Segments:
         B, T = block, len(self.sizes)
         self.nb = nb = self.n // B
         bounds = [0, *itertools.accumulate(self.sizes)]
-        lengths, part, first_full, block_seg, cursor = [], [], [], [-1] * nb, 0
+        lengths, heads, tails, block_seg, cursor = [], [], [], [-1] * nb, 0
         for i, (s, e) in enumerate(zip(bounds, bounds[1:])):
             h = min(e, -(-s // B) * B)                        # the head [s, h) ends at a block boundary (or at e)
             f = max(h, (e // B) * B) if h < e else h          # full blocks [h, f), the tail [f, e)
             lengths += [h // B - cursor if h < e else 0, (f - h) // B]
             if h < e: cursor = f // B
             for b in range(h // B, f // B): block_seg[b] = i
-            part.append((s, h - s)); first_full.append(h // B)
-        for i, (s, e) in enumerate(zip(bounds, bounds[1:])):
-            h = min(e, -(-s // B) * B); f = max(h, (e // B) * B) if h < e else h
-            part.append((f, e - f))
+            heads.append((s, h - s)); tails.append((f, e - f))
         lengths.append(nb - sum(lengths))
+        part = heads + tails
         t = lambda xs, dt=torch.long: torch.tensor(xs, dtype=dt, device=device)
         j = torch.arange(B, device=device)
         starts, lens = t([p[0] for p in part]), t([p[1] for p in part])
