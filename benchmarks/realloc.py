@@ -4,6 +4,8 @@ ResNet-50 (torchvision, random init), every block conv and the fc sparse (stem c
 sparsity 0.9, N_p = 400,000, threshold set so that about N_p weights fall under it. Both implementations start from
 the same weights, masks and random keys; the first step's results are compared before anything is timed.
 
+On CUDA it also times the step replayed as a CUDA graph (`GraphedStep`).
+
     python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0] [--chunk 1048576] [--select sort|radix]
 
 Memory on CPU is measured in a child process run with MALLOC_MMAP_THRESHOLD_=65536, so that glibc maps every
@@ -15,7 +17,7 @@ import torch
 from fastcore.script import call_parse
 from dsr_fast.models import resnet50_model
 from dsr_fast.masks import Masks
-from dsr_fast.dsr import DSR, hash_keys, count_ops
+from dsr_fast.dsr import DSR, GraphedStep, hash_keys, count_ops
 from dsr_fast.reference import dsr_step_ref
 
 def resnet50_dense(name, m): return name == 'conv1' or 'downsample' in name
@@ -52,7 +54,7 @@ def main(device:str='cpu', # cpu or cuda
          skip_reference:bool=False, # only time the fast step
          chunk:int=2**20, # most positions ranked at once when growing (`Reallocator.chunk`)
          memory_only:bool=False, # only measure the memory of one step (what the child process does)
-         select:str='sort', # how growth ranks positions: sort | radix (`Reallocator.select`)
+         select:str='auto', # how growth ranks positions: auto | sort | radix (`Reallocator.select`)
         ):
     "Time one reallocation step on ResNet-50 at sparsity 0.9."
     dev = torch.device(device)
@@ -109,3 +111,10 @@ def main(device:str='cpu', # cpu or cuda
     med = statistics.median(times)
     print(f"fast step, median of {repeats}: {med*1e3:.1f} ms (min {min(times)*1e3:.1f}, max {max(times)*1e3:.1f})")
     if not skip_reference: print(f"speed-up over the reference: {ref_time/med:.1f}x")
+    if dev.type == 'cuda':   # the same step captured once as a CUDA graph (GraphedStep: a warm-up step, then capture + replay)
+        step = GraphedStep(dsr); step(); step()
+        times = []
+        for _ in range(repeats):
+            sync(dev); t = time.perf_counter(); step(); sync(dev); times.append(time.perf_counter() - t)
+        print(f"CUDA graph replay (with the copies of K and counts out of the graph), median of {repeats}: {statistics.median(times)*1e3:.2f} ms"
+              f" (min {min(times)*1e3:.2f}, max {max(times)*1e3:.2f})")

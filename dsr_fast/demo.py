@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from .data import digits_dls
 from .models import dsr_model
 from .masks import SparseCallback, weight_density
-from .dsr import DSRCallback, ReallocCallback
+from .dsr import DSRCallback, ReallocCallback, recommended_dsr
 from .baselines import SETCallback, RigLCallback
 
 # %% ../nbs/11_demo.ipynb #4d129fb6
@@ -25,14 +25,15 @@ def demo_run(method='dsr', sparsity=0.95, n_prune_pct=10, period=4, stop_pct=0.9
     dls = digits_dls(seed=seed)
     model = dsr_model('cnn', dls)
     n_iter = epochs * len(dls.train)
-    if method == 'dsr':
+    if method in ('dsr', 'dsr+'):
         from dsr_fast.masks import mask_plan
-        budget = sum(k for *_, k in mask_plan(model, sparsity))
-        cb = DSRCallback(sparsity, n_prune=max(1, round(budget * n_prune_pct / 100)), period=period, stop_pct=stop_pct, seed=seed)
+        make = DSRCallback.recommended if method == 'dsr+' else DSRCallback
+        budget = sum(k for *_, k in mask_plan(model, sparsity, distribution=recommended_dsr.get('distribution', 'uniform') if method == 'dsr+' else 'uniform'))
+        cb = make(sparsity, n_prune=max(1, round(budget * n_prune_pct / 100)), period=period, stop_pct=stop_pct, seed=seed)
     elif method == 'set': cb = SETCallback(sparsity, period=period, stop_pct=stop_pct, seed=seed)
     elif method == 'rigl': cb = RigLCallback(sparsity, period=period, stop_pct=min(stop_pct, 0.75), seed=seed)
     elif method == 'static': cb = SparseCallback(sparsity, seed=seed)
-    else: raise ValueError(f"Unknown method {method!r}: choose dsr, set, rigl or static")
+    else: raise ValueError(f"Unknown method {method!r}: choose dsr, dsr+, set, rigl or static")
     learn = Learner(dls, model, metrics=accuracy, cbs=cb)
     learn.remove_cb(ProgressCallback); learn.logger = noop
     learn.fit_one_cycle(epochs, 1e-2)
@@ -51,7 +52,7 @@ def ablation_demo():
     "ipywidgets controls for `demo_run`: method, sparsity, N_p (% of the budget), period, stop point, epochs."
     import ipywidgets as W
     from IPython.display import display, clear_output
-    ctl = dict(method=W.Dropdown(options=['dsr', 'static', 'set', 'rigl'], value='dsr', description='method'),
+    ctl = dict(method=W.Dropdown(options=['dsr', 'dsr+', 'static', 'set', 'rigl'], value='dsr', description='method'),
                sparsity=W.FloatSlider(value=0.95, min=0.5, max=0.99, step=0.01, description='sparsity'),
                n_prune_pct=W.IntSlider(value=10, min=1, max=50, description='N_p (% budget)'),
                period=W.IntSlider(value=4, min=1, max=50, description='period'),

@@ -6,7 +6,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/models.html.md"""
 
 # %% auto #0
 __all__ = ['archs', 'default_arch', 'n_params', 'lenet_300_100', 'WideBlock', 'WideResNet', 'wrn', 'resnet50_model', 'small_cnn',
-           'dsr_model']
+           'sinusoid', 'PatchTransformer', 'dsr_model']
 
 # %% ../nbs/01_models.ipynb #ba16cb80
 from fastcore.all import *
@@ -79,8 +79,33 @@ def small_cnn(n_in=1, n_out=10, ndim=2, width=32):
     return nn.Sequential(*block(n_in, width, 1), *block(width, 2*width, 2), *block(2*width, 4*width, 2),
                          pool, nn.Flatten(), nn.Linear(4*width, n_out))
 
+# %% ../nbs/01_models.ipynb #bffb4717
+def sinusoid(n, d, device=None):
+    "Fixed sinusoidal position codes, `n` positions × `d` features (Vaswani et al. 2017)."
+    pos = torch.arange(n, device=device, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, d, 2, device=device, dtype=torch.float32) * (-math.log(10000.) / d))
+    pe = torch.zeros(n, d, device=device)
+    pe[:, 0::2], pe[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
+    return pe
+
+class PatchTransformer(nn.Module):
+    "Transformer encoder over `patch`-sized patches of a 1-D signal or a 2-D image (`ndim`), mean-pooled into `n_out` classes."
+    def __init__(self, n_in=1, n_out=10, ndim=1, patch=4, d=64, heads=4, depth=2, ff=128):
+        super().__init__()
+        self.embed = (nn.Conv1d if ndim == 1 else nn.Conv2d)(n_in, d, patch, patch)
+        layer = nn.TransformerEncoderLayer(d, heads, ff, dropout=0., batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        for m in self.encoder.modules():                                    # a fresh draw for every block
+            if isinstance(m, nn.MultiheadAttention): m._reset_parameters()
+            elif isinstance(m, (nn.Linear, nn.LayerNorm)): m.reset_parameters()
+        self.norm, self.fc = nn.LayerNorm(d), nn.Linear(d, n_out)
+    def forward(self, x):
+        h = self.embed(x).flatten(2).transpose(1, 2)                       # (batch, tokens, d)
+        h = h + sinusoid(h.shape[1], h.shape[2], h.device)
+        return self.fc(self.norm(self.encoder(h)).mean(1))
+
 # %% ../nbs/01_models.ipynb #291dc3a9
-archs = ('cnn', 'lenet', 'wrn28_2', 'resnet50')
+archs = ('cnn', 'lenet', 'transformer', 'wrn28_2', 'resnet50')
 default_arch = dict(digits='cnn', mnist1d='cnn', cifar10='wrn28_2', imagenet='resnet50')
 
 def dsr_model(arch, dls):
@@ -90,5 +115,6 @@ def dsr_model(arch, dls):
     n_in, n_out = xb.shape[1], dls.c
     if arch == 'cnn': return small_cnn(n_in, n_out, ndim=xb.ndim - 2)
     if arch == 'lenet': return lenet_300_100(xb[0].numel(), n_out)
-    if xb.ndim != 4: raise ValueError(f"{arch} needs images (batch of shape N×C×H×W), got inputs of shape {tuple(xb.shape)}: use arch 'cnn' or 'lenet'")
+    if arch == 'transformer': return PatchTransformer(n_in, n_out, ndim=xb.ndim - 2, patch=4 if xb.ndim == 3 or xb.shape[-1] > 16 else 2)
+    if xb.ndim != 4: raise ValueError(f"{arch} needs images (batch of shape N×C×H×W), got inputs of shape {tuple(xb.shape)}: use arch 'cnn', 'lenet' or 'transformer'")
     return wrn(28, 2, n_out, n_in) if arch == 'wrn28_2' else resnet50_model(n_out, n_in)

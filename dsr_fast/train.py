@@ -30,6 +30,8 @@ def _static_cbs(sparsity, seed, n_iter=None, **kwargs): return [SparseCallback(s
 def _auto_period(period, n_iter): return max(1, n_iter // 40) if period is None else period
 def _dsr_cbs(sparsity, seed, n_prune=None, period=None, n_iter=None, **kwargs):
     return [DSRCallback(sparsity, n_prune=n_prune, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
+def _dsr_plus_cbs(sparsity, seed, n_prune=None, period=None, n_iter=None, **kwargs):
+    return [DSRCallback.recommended(sparsity, n_prune=n_prune, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 def _set_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
     return [SETCallback(sparsity, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 def _rigl_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
@@ -39,8 +41,8 @@ def _prune_cbs(sparsity, seed, n_iter=None, **kwargs): return [PruneCallback(spa
 def _snfs_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
     return [SNFSCallback(sparsity, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 
-methods = dict(dsr=_dsr_cbs, static=_static_cbs, dense=_dense_cbs, set=_set_cbs, rigl=_rigl_cbs, deepr=_deepr_cbs,
-               prune=_prune_cbs, thin=_dense_cbs, snfs=_snfs_cbs)
+methods = {'dsr': _dsr_cbs, 'dsr+': _dsr_plus_cbs, **dict(static=_static_cbs, dense=_dense_cbs, set=_set_cbs, rigl=_rigl_cbs, deepr=_deepr_cbs,
+               prune=_prune_cbs, thin=_dense_cbs, snfs=_snfs_cbs)}
 
 # %% ../nbs/10_train.ipynb #cbff2de8
 def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, device=None):
@@ -112,9 +114,12 @@ def summarize(learn, **info):
     n_nonzero = sum(int((p != 0).sum()) for p in learn.model.parameters())
     n_weights = sum(l['size'] for l in layers)
     sparse = [cb for cb in learn.cbs if isinstance(cb, SparseCallback)]
-    if sparse: info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.sizes))
+    if sparse:
+        info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.sizes))
+        why = {r['name']: r['why'] for r in sparse[0].masks.report()}
+        for l in layers: l['dense_why'] = why.get(l['name'], '')      # '' for a sparse tensor
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
-                conv_linear_weights=n_weights, conv_linear_nonzero=sum(l['nonzero'] for l in layers), layers=layers)
+                weights=n_weights, weights_nonzero=sum(l['nonzero'] for l in layers), layers=layers)
 
 # %% ../nbs/10_train.ipynb #238982d7
 def format_summary(s):
@@ -122,12 +127,13 @@ def format_summary(s):
     lines = [f"dataset {s['dataset']}, arch {s['arch']}, method {s['method']}, sparsity {s['sparsity']}, epochs {s['epochs']}, seed {s['seed']}"
              + (f", {s['processes']} processes" if s.get('processes', 1) > 1 else ''),
              f"test accuracy: {s['test_accuracy']:.4f}   test loss: {s['test_loss']:.4f}",
-             f"parameters: {s['params']:,} ({s['nonzero_params']:,} non-zero); conv/linear weights: "
-             f"{s['conv_linear_nonzero']:,} of {s['conv_linear_weights']:,} non-zero ({s['conv_linear_nonzero']/s['conv_linear_weights']:.1%})",
+             f"parameters: {s['params']:,} ({s['nonzero_params']:,} non-zero); weight tensors: "
+             f"{s['weights_nonzero']:,} of {s['weights']:,} non-zero ({s['weights_nonzero']/s['weights']:.1%})",
              *([f"budget: {s['budget']['active']:,} active of {s['budget']['sparse_weights']:,} weights in the sparse layers"] if 'budget' in s else []),
              "per-layer density:"]
     w = max(len(l['name']) for l in s['layers'])
-    lines += [f"  {l['name']:<{w}}  {l['nonzero']:>9,} / {l['size']:>9,}  {l['density']:6.1%}" for l in s['layers']]
+    lines += [f"  {l['name']:<{w}}  {l['nonzero']:>9,} / {l['size']:>9,}  {l['density']:6.1%}" + (f"  dense: {l['dense_why']}" if l.get('dense_why') else '')
+              for l in s['layers']]
     return '\n'.join(lines)
 
 # %% ../nbs/10_train.ipynb #ca98e67d
@@ -163,8 +169,8 @@ def report(learn, s, out):
 def dsr_fast_train(
     dataset:str=None, # digits | mnist1d | cifar10 | imagenet (default: digits)
     path:str=None, # image folder for cifar10 (default: download) and imagenet
-    arch:str=None, # cnn | lenet | wrn28_2 | resnet50 (default: cnn for digits and mnist1d, wrn28_2 for cifar10, resnet50 for imagenet)
-    method:str=None, # dsr | static | dense | set | rigl | snfs | deepr | prune | thin (default: dsr)
+    arch:str=None, # cnn | lenet | transformer | wrn28_2 | resnet50 (default: cnn for digits and mnist1d, wrn28_2 for cifar10, resnet50 for imagenet)
+    method:str=None, # dsr | dsr+ (DSRCallback.recommended) | static | dense | set | rigl | snfs | deepr | prune | thin (default: dsr)
     granularity:str=None, # element | kernel (whole conv kernels; dsr, static, set and rigl)
     distribution:str=None, # initial layer densities of the sparse-from-scratch methods: uniform | er | erk (default: the method's)
     n_prune:int=None, # dsr: target number pruned per reallocation (default: 10% of the budget)
@@ -186,10 +192,10 @@ def dsr_fast_train(
             if not Path(config).is_file(): raise ValueError(f"config file {config} does not exist: pass a recipe such as recipes/wrn28_2_cifar10.json")
             kw.update(load_recipe(config))
         kw.update({k: v for k, v in given.items() if v is not None})
-        if kw['method'] not in ('dsr',): kw.pop('n_prune', None)
-        if kw['method'] not in ('dsr', 'set', 'rigl', 'snfs'): [kw.pop(k, None) for k in ('period', 'stop_pct')]
-        if granularity is not None and kw['method'] in ('dsr', 'static', 'set', 'rigl'): kw['granularity'] = granularity
-        if distribution is not None and kw['method'] in ('dsr', 'static', 'set', 'rigl', 'snfs', 'deepr'): kw['distribution'] = distribution
+        if kw['method'] not in ('dsr', 'dsr+'): kw.pop('n_prune', None)
+        if kw['method'] not in ('dsr', 'dsr+', 'set', 'rigl', 'snfs'): [kw.pop(k, None) for k in ('period', 'stop_pct')]
+        if granularity is not None and kw['method'] in ('dsr', 'dsr+', 'static', 'set', 'rigl'): kw['granularity'] = granularity
+        if distribution is not None and kw['method'] in ('dsr', 'dsr+', 'static', 'set', 'rigl', 'snfs', 'deepr'): kw['distribution'] = distribution
         check_options(kw['dataset'], kw.get('arch'), kw['method'], kw['sparsity'], kw['epochs'], kw.get('bs'), kw['lr'], device)
         learn, s = train(seed=seed, out=out, device=device, path=path, **kw)
     except (ValueError, FileNotFoundError) as e: sys.exit(f"dsr_fast_train: error: {str(e).strip().splitlines()[-1].strip()}")  # fastai prefixes a line naming the callback
