@@ -19,7 +19,7 @@ def reallocator(method, masks):
         for w in masks.weights: w.grad = torch.randn_like(w)
         r.save_grads(); return r
     if method == 'snfs':
-        r = SNFS(masks); r.momentum = masks.reduce([torch.randn_like(w) for w in masks.weights]); return r
+        r = SNFS(masks); r.scores = masks.reduce([torch.randn_like(w) for w in masks.weights]); return r
     if method == 'deepr':
         r = DeepR(masks); r.save_signs()
         with torch.no_grad():

@@ -54,7 +54,7 @@ def main(device:str='cpu', # cpu or cuda
          skip_reference:bool=False, # only time the fast step
          chunk:int=2**20, # most positions ranked at once when growing (`Reallocator.chunk`)
          memory_only:bool=False, # only measure the memory of one step (what the child process does)
-         select:str='auto', # how growth ranks positions: auto | sort | radix (`Reallocator.select`)
+         select:str='sort', # how growth ranks positions: sort | radix (`Reallocator.select`)
         ):
     "Time one reallocation step on ResNet-50 at sparsity 0.9."
     dev = torch.device(device)

@@ -216,9 +216,9 @@ def _groups(sizes, chunk):
 
 class Reallocator:
     "Shared engine of the mask-moving methods: flat views, growth by keys a group of tensors at a time, write-back, step counter."
-    def __init__(self, masks, seed=0, keep_changes=False, chunk=2**20, select='auto'):
+    def __init__(self, masks, seed=0, keep_changes=False, chunk=2**20, select='sort'):
         _check_positive_int('chunk', chunk, "the most positions ranked at once when growing (memory against speed)")
-        if select not in ('auto', 'sort', 'radix'): raise ValueError(f"select must be 'auto', 'sort' or 'radix' (how growth ranks positions), got {select!r}")
+        if select not in ('sort', 'radix'): raise ValueError(f"select must be 'sort' or 'radix' (how growth ranks positions), got {select!r}")
         store_attr('masks,seed,keep_changes,chunk,select')
         model = masks.model
         register_state(model, 'realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
@@ -263,10 +263,10 @@ class Reallocator:
         raise NotImplementedError
 
 # %% ../nbs/04_dsr.ipynb #5851ebee
-def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='auto'):
+def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort'):
     "Flags of the `grow_n[i]` positions of smallest `(tier, key)` in each tensor of one group (flat `kept`, `pruned`, `keys`; `sizes` a tensor)."
     keys.add_(pruned, alpha=1 << 40).masked_fill_(kept, 3 << 40)
-    if select == 'radix' or (select == 'auto' and keys.device.type == 'cpu'): return select_smallest(keys, grow_n, sizes, 42)
+    if select == 'radix': return select_smallest(keys, grow_n, sizes, 42)
     if len(sizes) > 1:   # tensor id in the group (int32 ids: 4 bytes a position, one op for any number of tensors)
         ids = torch.repeat_interleave(torch.arange(len(sizes), dtype=torch.int32, device=keys.device), sizes, output_size=keys.numel())
         keys.add_(ids, alpha=1 << 42); del ids
@@ -322,7 +322,7 @@ def _check_growth(growth):
 
 class DSR(Reallocator):
     "Dynamic Sparse Reparameterization of `masks`: prune under a global adaptive threshold, regrow by survivors."
-    def __init__(self, masks, n_prune, delta=0.1, h_init=1e-3, seed=0, keep_changes=False, chunk=2**20, select='auto', growth='random'):
+    def __init__(self, masks, n_prune, delta=0.1, h_init=1e-3, seed=0, keep_changes=False, chunk=2**20, select='sort', growth='random'):
         _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step")
         if n_prune > masks.budget:
             raise ValueError(f"n_prune={n_prune:,} is larger than the budget of {masks.budget:,} active weights: choose n_prune <= budget (e.g. 10% of it)")
@@ -535,7 +535,7 @@ def plot_threshold(self: DSRCallback, axs=None):
     return axs
 
 # %% ../nbs/04_dsr.ipynb #0429eb0e
-recommended_dsr = dict(distribution='erk', growth='gradient')   # the evidence: nbs/14_beyond_the_paper.ipynb
+recommended_dsr = dict(growth='momentum')   # the evidence: nbs/14_beyond_the_paper.ipynb
 
 @patch(cls_method=True)
 def recommended(cls: DSRCallback, sparsity=0.9, **overrides):
