@@ -159,12 +159,12 @@ def select_smallest(keys, k, sizes, bits, digit=None):
     digit = digit or _digit_width(n, T)
     seg = torch.repeat_interleave(torch.arange(T, device=dev), sizes, output_size=n) if T > 1 else torch.zeros(1, dtype=torch.long, device=dev)  # (not 0-d: indexing by it would read it back)
     prefix, rank = torch.zeros(T, dtype=torch.long, device=dev), torch.minimum(k, sizes)   # rank: how many still to take among keys with this prefix
-    done, seg_at = 0, {}
+    done = 0
     while done < bits:   # one histogram per segment and digit, from the most significant digit down
         width = min(digit, bits - done); shift = bits - done - width
         d = keys >> shift                                                    # the prefix so far and this digit
         match = ((d >> width) == prefix[seg]).int() if done else torch.ones((), dtype=torch.int32, device=dev).expand(n)  # (first digit: every key)
-        d.bitwise_and_((1 << width) - 1).add_(seg_at.setdefault(width, seg << width))
+        d.bitwise_and_((1 << width) - 1).add_(seg << width)
         hist = torch.zeros(T << width, dtype=torch.int32, device=dev).index_add_(0, d, match).view(T, -1)
         del d, match
         below = (hist.cumsum(1) < rank[:, None])                           # buckets entirely taken
@@ -493,7 +493,7 @@ class DSRCallback(ReallocCallback):
 @patch
 def setup(self: DSRCallback):
     model = unwrap_model(self.learn.model)
-    fresh = not any(has_mask(t) for t in weight_tensors(model))
+    fresh = not masked_tensors(model)
     if fresh and self.n_prune is not None:
         budget = sum(k for *_, k in mask_plan(model, self.sparsity, self.dense, self.distribution, self.granularity))
         if self.n_prune > budget:
@@ -549,17 +549,16 @@ def fold_masks(model):
     "A copy of `model` without masks or DSR buffers (masked weights are zero in it)."
     model = copy.deepcopy(model)
     with torch.no_grad():
-        for t in weight_tensors(model):
-            if t.why is None and has_mask(t):
-                getattr(t.module, t.attr).mul_(getattr(t.module, t.attr + '_mask'))
-                del t.module._buffers[t.attr + '_mask']
+        for t in masked_tensors(model):
+            getattr(t.module, t.attr).mul_(getattr(t.module, t.attr + '_mask'))
+            del t.module._buffers[t.attr + '_mask']
     for b in _dsr_buffers: model._buffers.pop(b, None)
     model.__dict__.pop('_ddp_params_and_buffers_to_ignore', None)
     return model
 
 def compact_state_dict(model):
     "The folded model's state dict with every sparse weight as a CSR tensor (output channels × the rest)."
-    sparse = {t.path for t in weight_tensors(model) if t.why is None and has_mask(t)}
+    sparse = {t.path for t in masked_tensors(model)}
     sd = fold_masks(model).state_dict()
     def csr(t):
         c = t.reshape(t.shape[0], -1).to_sparse_csr()

@@ -7,8 +7,8 @@ Docs: https://dsr-fast.github.io/dsr_fast/masks.html.md"""
 # %% auto #0
 __all__ = ['WeightTensor', 'dense_choices', 'distributions', 'granularities', 'weight_tensors', 'weight_plan', 'sparse_weights',
            'wrn_dense', 'resnet_dense', 'check_sparsity', 'n_keep', 'random_mask', 'magnitude_mask', 'layer_densities',
-           'mask_shape', 'tensor_mask_shape', 'mask_plan', 'has_mask', 'Masks', 'weight_density', 'LoadHooks',
-           'SparseCallback']
+           'mask_shape', 'tensor_mask_shape', 'mask_plan', 'has_mask', 'masked_tensors', 'Masks', 'weight_density',
+           'LoadHooks', 'SparseCallback']
 
 # %% ../nbs/02_masks.ipynb #d588a8f8
 from fastcore.all import *
@@ -137,6 +137,10 @@ def mask_plan(model, sparsity, dense='first', distribution='uniform', granularit
 # %% ../nbs/02_masks.ipynb #a5250db8
 def has_mask(t): return hasattr(t.module, t.attr + '_mask')
 
+def masked_tensors(model):
+    "The `WeightTensor`s of `model` that carry a mask."
+    return [t for t in weight_tensors(model) if t.why is None and has_mask(t)]
+
 class Masks:
     "Boolean masks (buffers `<param>_mask`, e.g. `weight_mask`) over the sparse weight tensors of `model`."
     def __init__(self, model, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
@@ -167,8 +171,7 @@ class Masks:
     @classmethod
     def attach(cls, model):
         "The `Masks` already registered on `model` (after `Masks(model, ...)` or loading a masked checkpoint)."
-        ts = weight_tensors(model)
-        masked = [t for t in ts if t.why is None and has_mask(t)]
+        ts, masked = weight_tensors(model), masked_tensors(model)
         if not masked: raise ValueError("The model has no masks: create them with Masks(model, sparsity)")
         self = cls.__new__(cls)
         self.model, self.sparsity, self.seed = model, None, None
@@ -309,7 +312,7 @@ class SparseCallback(Callback):
         "Create the masks on the real model (inside any wrapper), or re-attach to those already there."
         model = unwrap_model(self.learn.model)
         if getattr(self, 'masks', None) is None or self.masks.model is not model:
-            has = any(has_mask(t) for t in weight_tensors(model))
+            has = bool(masked_tensors(model))
             self.masks = Masks.attach(model) if has else Masks(model, self.sparsity, self.dense, self.distribution, self.seed, self.granularity)
             register_state(model, 'mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
         if getattr(self, '_load_hooks', None) is None or not self._load_hooks.watches(self, model): self._load_hooks = LoadHooks(self, model)
