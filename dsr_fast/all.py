@@ -19,6 +19,7 @@ from .dsr import *
 from .baselines import *
 from .train import *
 from .demo import *
+from .inference import *
 
 # %% ../nbs/99_all.ipynb #77205117
 __all__ = [o for o in dir() if not o.startswith('_')]

@@ -228,12 +228,18 @@ def thin_model(arch, dls, sparsity, dense='first'):
     return builders[arch](lo)
 
 # %% ../nbs/07_baselines.ipynb #79a923a4
+def _check_min_keep(min_keep):
+    if not (isinstance(min_keep, (int, float)) and 0 <= min_keep <= 1):
+        raise ValueError(f"min_keep must be in [0, 1] (the fraction of its first active weights each layer keeps; 0: the paper's SNFS), got {min_keep!r}")
+
 class SNFS(Reallocator):
     "Sparse momentum: prune the smallest `rate` of each layer, redistribute by mean momentum, grow by momentum."
-    def __init__(self, masks, prune_rate=0.5, seed=0, keep_changes=False):
+    def __init__(self, masks, prune_rate=0.5, seed=0, keep_changes=False, min_keep=0.5):
         _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
+        _check_min_keep(min_keep)
         super().__init__(masks, seed, keep_changes)
-        self.prune_rate, self.rate = prune_rate, prune_rate
+        self.prune_rate, self.rate, self.min_keep = prune_rate, prune_rate, min_keep
+        self.floor = [math.ceil(min_keep * int(m.sum())) for m in masks.masks]   # each layer's floor, from its count now
 
     def decide(self, absw, mask):
         if self.scores is None: raise RuntimeError("SNFS needs momentum: call save_momentum(opt) before the step")
@@ -243,18 +249,25 @@ class SNFS(Reallocator):
         pruned = self.smallest_active(absw, mask, k_i)
         mean_mom = seg.sum(self.scores * mask) / n_act.clamp(min=1)   # (float64 sums)
         weight = (mean_mom / mean_mom.max().clamp(min=1e-30) * 2**20).round().long()
-        return pruned, allocate_growth(k_i.sum(), weight, size_t - n_act, k_i), keys_of(self.scores)
+        floor = self.cached('floor', mask.device, lambda d: torch.tensor(self.floor, dtype=torch.long, device=d))
+        free, kept = size_t - n_act, (floor - (n_act - k_i)).clamp(min=0).minimum(k_i)   # what each layer needs to keep its floor
+        rest = allocate_growth(k_i.sum() - kept.sum(), weight, (free - kept).clamp(min=0), k_i - (kept - free).clamp(min=0))
+        return pruned, kept + rest, keys_of(self.scores)
 
 # %% ../nbs/07_baselines.ipynb #67508f51
-def snfs_step_ref(weights, masks, momenta, rate):
-    "Sparse momentum's step, plainly, per layer (momentum weights integerised as in `SNFS.decide`)."
+def snfs_step_ref(weights, masks, momenta, rate, floor=None):
+    "Sparse momentum's step, plainly, per layer (momentum weights integerised as in `SNFS.decide`); `floor`: counts each layer keeps."
     from dsr_fast.reference import allocate_growth_ref
     n_act = [int(m.sum()) for m in masks]
     mean = torch.stack([(mo.abs() * m).double().sum() / max(a, 1) for mo, m, a in zip(momenta, masks, n_act)])
     weight = (mean / mean.max().clamp(min=1e-30) * 2**20).round().long().tolist()
     drops = [drop_smallest_ref(w, m, int(a * rate)) for w, m, a in zip(weights, masks, n_act)]
     K = sum(len(d) for d in drops)
-    g = allocate_growth_ref(K, weight, [m.numel() - a for m, a in zip(masks, n_act)], [len(d) for d in drops])
+    keep = [min(len(d), max(0, f - (a - len(d)))) for f, a, d in zip(floor or [0] * len(masks), n_act, drops)]
+    free = [m.numel() - a for m, a in zip(masks, n_act)]
+    rest = allocate_growth_ref(K - sum(keep), weight, [max(0, f - k) for f, k in zip(free, keep)],
+                               [len(d) - max(0, k - f) for d, f, k in zip(drops, free, keep)])
+    g = [k + r for k, r in zip(keep, rest)]
     for w, m, d, n, mo in zip(weights, masks, drops, g, momenta):
         w.view(-1)[grow_ref(m, d, n, score_keys(mo.abs()))] = 0.
     return K, g
@@ -262,11 +275,12 @@ def snfs_step_ref(weights, masks, momenta, rate):
 # %% ../nbs/07_baselines.ipynb #97a98e19
 class SNFSCallback(ReallocCallback):
     "Train with sparse momentum at `sparsity`: prune rate `prune_rate`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
-    def __init__(self, sparsity=0.9, prune_rate=0.5, period=100, stop_pct=0.95, dense='first', distribution='uniform', seed=0):
+    def __init__(self, sparsity=0.9, prune_rate=0.5, period=100, stop_pct=0.95, dense='first', distribution='uniform', seed=0, min_keep=0.5):
         _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
+        _check_min_keep(min_keep)
         super().__init__(sparsity, period, stop_pct, dense, distribution, False, seed)
-        self.prune_rate = prune_rate
-    def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed)
+        store_attr('prune_rate,min_keep')
+    def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed, min_keep=self.min_keep)
     def before_step(self): pass  # momentum must see the gradients of inactive weights; weights are masked after the step
     def reallocate(self):
         self.reallocator.rate = self.prune_rate * (1 + math.cos(math.pi * self.pct_train / self.stop_pct)) / 2

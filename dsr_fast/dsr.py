@@ -398,6 +398,10 @@ def default_n_prune(budget):
     "The default target N_p: 10% of the budget of active weights (at least 1)."
     return max(1, round(0.1 * budget))
 
+def _whole(v):
+    "A schedule's value as an integer (fastai's schedules return floats); anything else as it is, for the checks to name."
+    return round(v) if isinstance(v, float) else int(v) if isinstance(v, Tensor) and v.numel() == 1 else v
+
 class piecewise_period:
     "A period schedule from `{start pct: period}`, e.g. the paper's WRN one: `{0: 100, 25/200: 200, 80/200: 400, 140/200: 800}`."
     def __init__(self, steps):
@@ -413,7 +417,7 @@ class ReallocCallback(SparseCallback):
     "`SparseCallback` that runs `make_reallocator()`'s step every `period` iterations until `stop_pct` of training."
     def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
         super().__init__(sparsity, dense, distribution, seed, granularity)
-        if callable(period): _check_positive_int('period(0.)', period(0.), "a period schedule must return iterations >= 1")
+        if callable(period): _check_positive_int('period(0.)', _whole(period(0.)), "a period schedule must return iterations >= 1")
         else: _check_positive_int('period', period, "the number of iterations between reallocations (or a function of training progress)")
         if not (isinstance(stop_pct, (int, float)) and 0 <= stop_pct <= 1):
             raise ValueError(f"stop_pct must be in [0, 1] (the fraction of training after which reallocation stops), got {stop_pct!r}")
@@ -434,7 +438,7 @@ class ReallocCallback(SparseCallback):
 
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(self._last_K, 'K')]
     def _last_K(self): return int(self.history[-1]['K']) if self.history else 0
-    def _period(self): return self.period(self.pct_train) if callable(self.period) else self.period
+    def _period(self): return max(1, _whole(self.period(self.pct_train))) if callable(self.period) else self.period
     def is_step(self, n):
         "Whether optimizer step number `n` is followed by a reallocation."
         return self.pct_train < self.stop_pct and n % self._period() == 0
@@ -467,19 +471,26 @@ class DSRCallback(ReallocCallback):
     def __init__(self, sparsity=0.9, n_prune=None, period=100, stop_pct=0.95, delta=0.1, h_init=1e-3, dense='first',
                  distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random'):
         super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
-        if n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget)")
+        if callable(n_prune): _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
+        elif n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget, or a function of progress)")
         _check_delta(delta); _check_h_init(h_init); _check_growth(growth)
         if cuda_graph and growth != 'random': raise ValueError("cuda_graph=True replays random growth only: use growth='random', or cuda_graph=False")
+        if cuda_graph and callable(n_prune): raise ValueError("cuda_graph=True captures N_p in the graph: use a fixed n_prune, or cuda_graph=False")
         store_attr('n_prune,delta,h_init,cuda_graph,growth')
 
     def make_reallocator(self):
-        return DSR(self.masks, ifnone(self.n_prune, default_n_prune(self.masks.budget)), self.delta, self.h_init,
+        return DSR(self.masks, ifnone(self._n_prune(0.), default_n_prune(self.masks.budget)), self.delta, self.h_init,
                    self.seed, keep_changes=self.reset_opt_state, growth=self.growth)
     def before_step(self):
         if self.growth == 'gradient' and self.is_step(self.opt_steps + 1): self.reallocator.save_grads()
         if self.growth != 'momentum': super().before_step()   # momentum growth: inactive weights' gradients feed the momentum (weights masked after the step)
+    def _n_prune(self, pct):
+        "N_p at training progress `pct` (None: the default), within the budget."
+        if not callable(self.n_prune): return self.n_prune
+        return min(max(1, _whole(self.n_prune(pct))), self.masks.budget)
     def reallocate(self):
         if self.growth == 'momentum': self.reallocator.save_momentum(self.opt)
+        if callable(self.n_prune): self.reallocator.n_prune = self._n_prune(self.pct_train)
         super().reallocate()
     def run_step(self):
         if not self.cuda_graph: return self.reallocator.step()
@@ -487,14 +498,14 @@ class DSRCallback(ReallocCallback):
         return self._graphed()
     def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != '_graphed'}   # (a CUDA graph does not pickle)
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(lambda: float(self.reallocator.threshold), 'H')]
-    def record(self): return dict(H=self.reallocator.threshold.clone())
+    def record(self): return dict(H=self.reallocator.threshold.clone(), N_p=self.reallocator.n_prune)
 
 # %% ../nbs/04_dsr.ipynb #90b6e45c
 @patch
 def setup(self: DSRCallback):
     model = unwrap_model(self.learn.model)
     fresh = not masked_tensors(model)
-    if fresh and self.n_prune is not None:
+    if fresh and self.n_prune is not None and not callable(self.n_prune):   # (a schedule is clipped to the budget)
         budget = sum(k for *_, k in mask_plan(model, self.sparsity, self.dense, self.distribution, self.granularity))
         if self.n_prune > budget:
             raise ValueError(f"n_prune={self.n_prune:,} is larger than the budget of {budget:,} active weights at sparsity {self.sparsity}: "
@@ -529,8 +540,8 @@ def plot_threshold(self: DSRCallback, axs=None):
     its = [h['iter'] for h in self.history]
     axs[0].semilogy(its, [float(h['H']) for h in self.history]); axs[0].set(xlabel='iteration', ylabel='H', title='adaptive threshold')
     axs[1].plot(its, [int(h['K']) for h in self.history], '.-', label='K')
-    n, d = self.reallocator.n_prune, self.reallocator.delta
-    axs[1].axhspan(n * (1 - d), n * (1 + d), color='C1', alpha=0.3, label='N_p(1 ± δ)')
+    n, d = np.array([h.get('N_p', self.reallocator.n_prune) for h in self.history], dtype=float), self.reallocator.delta
+    axs[1].fill_between(its, n * (1 - d), n * (1 + d), color='C1', alpha=0.3, label='N_p(1 ± δ)')
     axs[1].set(xlabel='iteration', ylabel='weights pruned', title='K per step'); axs[1].legend()
     return axs
 

@@ -21,6 +21,7 @@ from .models import *
 from .masks import *
 from .dsr import *
 from .baselines import *
+from .inference import inference_gain
 from .distributed import distributed_ctx, world_size, is_rank0
 from fastai.distributed import teardown_distrib
 
@@ -37,7 +38,7 @@ def _set_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
 def _rigl_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
     return [RigLCallback(sparsity, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 def _deepr_cbs(sparsity, seed, n_iter=None, **kwargs): return [DeepRCallback(sparsity, seed=seed, **kwargs)]
-def _prune_cbs(sparsity, seed, n_iter=None, **kwargs): return [PruneCallback(sparsity, seed=seed)]
+def _prune_cbs(sparsity, seed, n_iter=None, **kwargs): return [PruneCallback(sparsity, seed=seed, **kwargs)]
 def _snfs_cbs(sparsity, seed, period=None, n_iter=None, **kwargs):
     return [SNFSCallback(sparsity, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 
@@ -156,9 +157,13 @@ def plot_run(learn, summary, fname):
 
 # %% ../nbs/10_train.ipynb #9d54ca6d
 def report(learn, s, out):
-    "Print the summary `s` and write the plot, the summary and the exported learner to `out`."
+    "Print the summary `s` and the sparse model's inference gain, and write the plot, the summary and the exported learner to `out`."
     out.mkdir(parents=True, exist_ok=True)
     print(format_summary(s))
+    if masked_tensors(learn.model):
+        g = s['inference'] = inference_gain(learn)
+        print(f"inference (sparse_inference, CSR where faster): {g['speedup_bs1']:.2f}x the dense model's speed at batch 1, "
+              f"{g['speedup_bs256']:.2f}x at batch 256; weights {g['sparse_bytes'] / 1e6:.2f} MB against {g['dense_bytes'] / 1e6:.2f} MB dense")
     plot_run(learn, s, out/'train.png')
     (out/'summary.json').write_text(json.dumps(s, indent=1))
     learn.export((out/'learner.pkl').absolute())  # learn.path is `out` already: a relative name would be joined twice
