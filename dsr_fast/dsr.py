@@ -7,14 +7,14 @@ Docs: https://dsr-fast.github.io/dsr_fast/dsr.html.md"""
 # %% auto #0
 __all__ = ['growths', 'recommended_dsr', 'hash_keys', 'allocate', 'allocate_growth', 'Segments', 'OpCounter', 'count_ops',
            'select_smallest', 'score_keys', 'keys_of', 'momentum_of', 'Reallocator', 'DSR', 'GraphedStep',
-           'default_n_prune', 'piecewise_period', 'ReallocCallback', 'DSRCallback', 'fold_masks', 'compact_state_dict',
-           'state_dict_bytes', 'load_compact']
+           'default_n_prune', 'piecewise_period', 'ReallocCallback', 'DSRCallback', 'fold_masks', 'csr_tensor',
+           'to_csr', 'compact_state_dict', 'state_dict_bytes', 'load_compact']
 
 # %% ../nbs/04_dsr.ipynb #0325502f
 from fastcore.all import *
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
-import torch, math, itertools
+import torch, math, itertools, warnings
 from .masks import *
 from .distributed import unwrap_model, register_state
 
@@ -567,14 +567,23 @@ def fold_masks(model):
     model.__dict__.pop('_ddp_params_and_buffers_to_ignore', None)
     return model
 
+def csr_tensor(crow, col, values, shape):
+    "A CSR matrix from its parts (without PyTorch's beta-state warning)."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        return torch.sparse_csr_tensor(crow, col, values, shape)
+
+def to_csr(t):
+    "`t` as a CSR matrix of its first dimension × the rest, with int32 indices."
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', UserWarning)
+        c = t.reshape(t.shape[0], -1).to_sparse_csr()
+    return csr_tensor(c.crow_indices().int(), c.col_indices().int(), c.values(), c.shape)
+
 def compact_state_dict(model):
     "The folded model's state dict with every sparse weight as a CSR tensor (output channels × the rest)."
     sparse = {t.path for t in masked_tensors(model)}
-    sd = fold_masks(model).state_dict()
-    def csr(t):
-        c = t.reshape(t.shape[0], -1).to_sparse_csr()
-        return torch.sparse_csr_tensor(c.crow_indices().int(), c.col_indices().int(), c.values(), c.shape)
-    return {k: csr(v) if k in sparse else v for k, v in sd.items()}
+    return {k: to_csr(v) if k in sparse else v for k, v in fold_masks(model).state_dict().items()}
 
 def state_dict_bytes(sd):
     "Bytes taken by the tensors of a state dict (values and indices of sparse ones)."
