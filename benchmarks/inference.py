@@ -1,7 +1,8 @@
 """Sparse inference against dense: latency at batch 1 and throughput at batch 256, beside the trained model's accuracy.
 
 For each model and sparsity: train it with `DSRCallback` (one-cycle, Adam, lr 1e-2, seed fixed), then compare its
-folded dense twin (`fold_masks`: the same zeros, dense kernels) with `sparse_inference` tuned for that batch size
+folded dense twin (`fold_masks`: the same zeros, dense kernels; latency in ms at batch 1, throughput in samples/s at
+batch 256) with `sparse_inference` tuned for that batch size
 (CSR where a layer measures faster, dense otherwise). Times are medians of repeated forward passes in inference
 mode; the batch is the validation data repeated to the size. Models: LeNet-300-100 and a wide MLP (64-4096-4096-10)
 on the embedded digits, the small CNN on digits, the patch transformer on MNIST-1D.
@@ -40,7 +41,7 @@ def trained(name, sparsity, epochs, seed):
 def main(sparsities:str='0.9,0.95,0.98', epochs:int=6, seed:int=0, models:str='lenet,cnn,mlp,transformer'):
     print(f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}, seed {seed}, {epochs} epochs, every weight tensor sparse")
     print(f"{'model':12s} {'sparsity':>8s} {'accuracy':>8s} | {'batch 1: dense':>14s} {'sparse':>8s} {'speed-up':>8s} | "
-          f"{'batch 256: dense':>16s} {'sparse':>8s} {'speed-up':>8s} | {'sparse layers':>13s} | {'size: dense':>11s} {'sparse':>8s}")
+          f"{'batch 256, samples/s: dense':>27s} {'sparse':>8s} {'speed-up':>8s} | {'sparse layers':>13s} | {'size: dense':>11s} {'sparse':>8s}")
     for name in models.split(','):
         for sp in map(float, sparsities.split(',')):
             learn, acc = trained(name, sp, epochs, seed)
@@ -52,5 +53,5 @@ def main(sparsities:str='0.9,0.95,0.98', epochs:int=6, seed:int=0, models:str='l
                 d, s = paired_ms(dense, sparse, x)
                 row.append((d, s, sum(r['kernel'] == 'sparse' for r in sparse.sparse_report), len(sparse.sparse_report)))
             (d1, s1, k1, n), (d2, s2, k2, _) = row
-            print(f"{name:12s} {sp:8.2f} {acc:8.3f} | {d1:11.3f} ms {s1:8.3f} {d1 / s1:7.2f}x | {d2:13.2f} ms {s2:8.2f} {d2 / s2:7.2f}x | "
+            print(f"{name:12s} {sp:8.2f} {acc:8.3f} | {d1:11.3f} ms {s1:8.3f} {d1 / s1:7.2f}x | {256e3 / d2:27,.0f} {256e3 / s2:8,.0f} {d2 / s2:7.2f}x | "
                   f"{k1:>2d}/{n} and {k2:>2d}/{n} | {state_bytes(dense) / 1e6:8.2f} MB {state_bytes(sparse) / 1e6:8.2f}", flush=True)
