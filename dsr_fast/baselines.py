@@ -19,7 +19,7 @@ from .dsr import _check_positive_int, _opt_states, _groups
 import itertools
 
 # %% ../nbs/07_baselines.ipynb #d17c3fff
-def smallest_active(absw, mask, sizes, n_drop, chunk=2**20, group_sizes=None):
+def smallest_active(absw, mask, sizes, n_drop, chunk=2**20, group_sizes=None, select='sort'):
     "Flat bool: in tensor i, the `n_drop[i]` (a list or an int64 tensor) active weights of smallest magnitude (lower index first on ties)."
     k = n_drop if isinstance(n_drop, torch.Tensor) else torch.tensor(n_drop, dtype=torch.long, device=mask.device)
     groups, off = _groups(sizes, chunk), [0, *itertools.accumulate(sizes)]
@@ -28,13 +28,13 @@ def smallest_active(absw, mask, sizes, n_drop, chunk=2**20, group_sizes=None):
     for (a, b), s in zip(groups, group_sizes):   # one group of tensors at a time: the working set is bounded by `chunk`
         lo, hi = off[a], off[b]
         keys = torch.where(mask[lo:hi], absw[lo:hi], torch.inf).view(torch.int32).long()   # |w| >= 0: float bits sort like the values; inactive last
-        out[lo:hi] = select_smallest(keys, k[a:b], s, 31)
+        out[lo:hi] = select_smallest(keys, k[a:b], s, 31) if select == 'radix' else sort_smallest(keys, k[a:b], s)
     return out
 
 @patch
 def smallest_active(self: Reallocator, absw, mask, n_drop):
     "`smallest_active` over this reallocator's tensors and groups, with the groups' sizes already on the device."
-    return smallest_active(absw, mask, self.masks.sizes, n_drop, self.chunk, [s for _, s in self.consts(mask.device)[2]])
+    return smallest_active(absw, mask, self.masks.sizes, n_drop, self.chunk, [s for _, s in self.consts(mask.device)[2]], self.select)
 
 def _check_fraction(name, v, fix):
     if not (isinstance(v, (int, float)) and 0 < v < 1): raise ValueError(f"{name} must be in (0, 1), got {v!r}: {fix}")

@@ -6,9 +6,9 @@ Docs: https://dsr-fast.github.io/dsr_fast/dsr.html.md"""
 
 # %% auto #0
 __all__ = ['growths', 'recommended_dsr', 'hash_keys', 'allocate', 'allocate_growth', 'Segments', 'OpCounter', 'count_ops',
-           'select_smallest', 'score_keys', 'keys_of', 'momentum_of', 'Reallocator', 'DSR', 'GraphedStep',
-           'default_n_prune', 'piecewise_period', 'ReallocCallback', 'DSRCallback', 'fold_masks', 'csr_tensor',
-           'to_csr', 'compact_state_dict', 'state_dict_bytes', 'load_compact']
+           'sort_smallest', 'select_smallest', 'score_keys', 'keys_of', 'momentum_of', 'Reallocator', 'DSR',
+           'GraphedStep', 'default_n_prune', 'piecewise_period', 'ReallocCallback', 'DSRCallback', 'fold_masks',
+           'csr_tensor', 'to_csr', 'compact_state_dict', 'state_dict_bytes', 'load_compact']
 
 # %% ../nbs/04_dsr.ipynb #0325502f
 from fastcore.all import *
@@ -153,6 +153,18 @@ def _digit_width(n, T):
     "Bits per radix pass: as wide as keeps the per-tensor histograms (T × 2**width) near the number of keys, 8 to 16."
     return max(8, min(16, (max(n, 1) // max(T, 1)).bit_length() - 1))
 
+def sort_smallest(keys, k, sizes, starts=None):
+    "Flags of the `k[i]` smallest of the non-negative int64 `keys` < 2**42 in each consecutive segment of `sizes` (a tensor), lower index first on ties: one stable sort (`keys` is overwritten)."
+    n = keys.numel()
+    if starts is None: starts = sizes.cumsum(0) - sizes
+    if len(sizes) > 1:   # segment id above the key (int32 ids: 4 bytes a position, one op for any number of segments)
+        keys.add_(torch.repeat_interleave(torch.arange(len(sizes), dtype=torch.int32, device=keys.device), sizes, output_size=n), alpha=1 << 42)
+    order = torch.sort(keys, stable=True).indices
+    edges = torch.zeros(n + 1, dtype=torch.int8, device=keys.device)            # +1 at each segment's start, -1 after its k-th
+    one = torch.ones_like(starts, dtype=torch.int8)
+    edges.index_add_(0, starts, one).index_add_(0, starts + torch.minimum(k, sizes), -one)
+    return torch.empty(n, dtype=torch.bool, device=keys.device).scatter_(0, order, edges[:-1].cumsum(0, dtype=torch.int8).bool())
+
 def select_smallest(keys, k, sizes, bits, digit=None):
     "Flags of the `k[i]` smallest of the non-negative int64 `keys` < 2**`bits` in each consecutive segment of `sizes` (a tensor), lower index first on ties."
     n, T, dev = keys.numel(), sizes.numel(), keys.device
@@ -266,16 +278,7 @@ class Reallocator:
 def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort'):
     "Flags of the `grow_n[i]` positions of smallest `(tier, key)` in each tensor of one group (flat `kept`, `pruned`, `keys`; `sizes` a tensor)."
     keys.add_(pruned, alpha=1 << 40).masked_fill_(kept, 3 << 40)
-    if select == 'radix': return select_smallest(keys, grow_n, sizes, 42)
-    if len(sizes) > 1:   # tensor id in the group (int32 ids: 4 bytes a position, one op for any number of tensors)
-        ids = torch.repeat_interleave(torch.arange(len(sizes), dtype=torch.int32, device=keys.device), sizes, output_size=keys.numel())
-        keys.add_(ids, alpha=1 << 42); del ids
-    order = torch.sort(keys, stable=True).indices
-    del keys
-    edges = torch.zeros(kept.numel() + 1, dtype=torch.int8, device=kept.device)
-    one = torch.ones_like(starts, dtype=torch.int8)
-    edges.index_add_(0, starts, one).index_add_(0, starts + grow_n, -one)
-    return torch.empty_like(kept).scatter_(0, order, edges[:-1].cumsum(0, dtype=torch.int8).bool())
+    return select_smallest(keys, grow_n, sizes, 42) if select == 'radix' else sort_smallest(keys, grow_n, sizes, starts)
 
 @patch
 def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):

@@ -218,7 +218,7 @@ def sparse_inference(model, x=None, bs=None, mode='auto', margin=1.1):
     if mode == 'auto':
         for b, block in fused.items():
             if b in inputs: _keep_faster_block(out, b, block, inputs[b], rows.filter(lambda r: r['name'].startswith(b + '.')), margin)
-        _not_slower(out, x, rows)
+        _not_slower(out, fold_masks(model).eval(), x, rows, fused)
     out.sparse_report = rows
     if learn is None: return out
     return Learner(learn.dls, out, loss_func=learn.loss_func, metrics=learn.metrics, path=learn.path, model_dir=learn.model_dir)
@@ -242,25 +242,22 @@ def _choose(out, modules, path, inputs, mode, margin):
     _set(out, name, sparse)
     return row
 
-def _not_slower(out, x, rows):
-    "Switch every `SparseLayer` of `out` to dense kernels if the whole model measures faster so on `x` (layer timings can mislead: noise, layouts)."
-    layers = [m for m in out.modules() if isinstance(m, SparseLayer) and m.mode == 'sparse']
-    if not layers: return
-    def all_dense(x):
-        for m in layers: m.mode = 'dense'
-        try: return out(x)
-        finally:
-            for m in layers: m.mode = 'sparse'
-    dense_ms, tuned_ms = paired_ms(all_dense, out, x)
+def _not_slower(out, dense, x, rows, fused):
+    "Dense kernels and fused blocks throughout `out` if its plain dense twin `dense` measures faster on `x` (layer timings can mislead: noise, layouts)."
+    unfused = [b for b in fused if isinstance(out.get_submodule(b), SparseEncoderLayer)]
+    changed = rows.filter(lambda r: r['kernel'] == 'sparse' or any(r['name'].startswith(b + '.') for b in unfused))
+    if not changed: return
+    dense_ms, tuned_ms = paired_ms(dense, out, x)
     if tuned_ms <= dense_ms: return
-    for m in layers: m.mode = 'dense'
-    for r in rows.filter(lambda r: r['kernel'] == 'sparse'):
-        r.update(kernel='dense', note=f"the whole model is faster with dense kernels ({dense_ms:.3g} ms against {tuned_ms:.3g} ms)")
+    for m in out.modules():
+        if isinstance(m, SparseLayer): m.mode = 'dense'
+    for b in unfused: _set(out, b, fused[b])
+    for r in changed: r.update(kernel='dense', note=f"the whole model is faster with dense kernels and fused blocks ({dense_ms:.3g} ms against {tuned_ms:.3g} ms)")
 
 def _keep_faster_block(out, name, block, inp, rows, margin):
     "Put the fused `block` back at `name` if it is faster than the unfused one there (its `rows` then say so)."
     (xi, kw), unfused = inp, out.get_submodule(name)
-    fused_ms, unfused_ms = paired_ms(lambda x: block(x, **kw), lambda x: unfused(x, **kw), xi, budget_s=0.1)
+    fused_ms, unfused_ms = paired_ms(lambda x: block(x, **kw), lambda x: unfused(x, **kw), xi, budget_s=0.2)
     if unfused_ms * margin < fused_ms: return
     _set(out, name, block)
     for r in rows: r.update(kernel='dense', note=f"the fused block is faster ({fused_ms:.3g} ms against {unfused_ms:.3g} ms unfused)")
