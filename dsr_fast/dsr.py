@@ -283,6 +283,12 @@ def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort'):
 @patch
 def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):
     "Activate in the flat `mask` (in place) the `grow_n[i]` positions of tensor i with smallest `keys`, free-before-step first; flag them in `grown` if given."
+    if self.rank_few and self.select == 'sort' and mask.device.type == 'cpu' and keys == self.random_keys:
+        chosen = self.grow_few(mask, pruned, grow_n)
+        if chosen is not None:
+            mask.index_fill_(0, chosen, True)
+            if grown is not None: grown.index_fill_(0, chosen, True)
+            return mask
     off = self.offsets
     for (a, b), (starts, sizes) in zip(self.groups, self.consts(mask.device)[2]):
         lo, hi = off[a], off[b]
@@ -290,6 +296,27 @@ def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):
         mask[lo:hi] |= g
         if grown is not None: grown[lo:hi] = g
     return mask
+Reallocator.rank_few = True    # on a CPU, grow_few ranks only the free positions under a key bound (set False to rank them all)
+
+@patch
+def grow_few(self: Reallocator, mask, pruned, grow_n):
+    "On a CPU with random keys: the flat positions growth takes, ranking only the free positions whose key is under a bound (None if a tensor has too few there)."
+    free = mask.logical_or(pruned).logical_not_()                              # free before the step: tier 0
+    g = grow_n.double()
+    share = (g * 1.1 + 8 * g.sqrt() + 64) / self.segments(mask.device).sum(free).clamp(min=1)   # the share of a tensor's free keys that surely holds its G_i smallest
+    bound = torch.where(grow_n > 0, share, 0.).clamp_(max=1.).mul_(2.0 ** 40).long()
+    off, idx, cand = self.offsets, [], []
+    for a, b in self.groups:
+        lo, hi = off[a], off[b]
+        keys = self.random_keys(lo, hi - lo, mask.device)
+        i = (keys < bound[a:b].amax()).logical_and_(free[lo:hi]).nonzero().squeeze(1)
+        idx.append(i.add_(lo)); cand.append(keys[i - lo])
+    idx, keys = torch.cat(idx), torch.cat(cand)
+    sizes, starts = self.consts(mask.device)[:2]
+    per_tensor = torch.bincount(torch.searchsorted(starts + sizes, idx, right=True), minlength=len(sizes))
+    if not bool((per_tensor >= grow_n).all()): return None                   # (reads a flag back: fine on a CPU)
+    return idx[sort_smallest(keys, grow_n, per_tensor)]
+
 
 # %% ../nbs/04_dsr.ipynb #3229d9ef
 @patch
