@@ -6,7 +6,10 @@ the same weights, masks and random keys; the first step's results are compared b
 
 On CUDA it also times the step replayed as a CUDA graph (`GraphedStep`).
 
-    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0] [--chunk 1048576] [--select sort|radix]
+    python benchmarks/realloc.py [--device cpu|cuda] [--repeats 5] [--seed 0] [--chunk 1048576] [--select sort|radix] [--rank-all]
+
+On a CPU, growth by sort ranks only the free positions under a key bound (`Reallocator.rank_few`, exact);
+`--rank-all` ranks every position, as the step does on a GPU.
 
 Memory on CPU is measured in a child process run with MALLOC_MMAP_THRESHOLD_=65536, so that glibc maps every
 buffer of 64 KiB or more on its own and unmaps it when freed: the peak resident size then follows the live tensors
@@ -55,6 +58,7 @@ def main(device:str='cpu', # cpu or cuda
          chunk:int=2**20, # most positions ranked at once when growing (`Reallocator.chunk`)
          memory_only:bool=False, # only measure the memory of one step (what the child process does)
          select:str='sort', # how growth ranks positions: sort | radix (`Reallocator.select`)
+         rank_all:bool=False, # rank every position (no CPU shortcut: `rank_few = False`), as on a GPU
         ):
     "Time one reallocation step on ResNet-50 at sparsity 0.9."
     dev = torch.device(device)
@@ -65,6 +69,7 @@ def main(device:str='cpu', # cpu or cuda
     H = threshold_for(masks, n_prune)
     if memory_only:
         dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk, select=select)
+        dsr.rank_few = not rank_all
         reset_peak_rss(); base = vm('VmRSS')
         dsr.step()
         return print(vm('VmHWM') - base)
@@ -76,6 +81,7 @@ def main(device:str='cpu', # cpu or cuda
     ref_m = [m.clone() for m in masks.masks]
     model.to(dev)
     dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk, select=select)
+    dsr.rank_few = not rank_all
     keys = hash_keys(seed, dsr.n_steps.clone().cpu(), n_sparse)
     keys = [k.view(m.shape) for k, m in zip(keys.split(masks.sizes), ref_m)]
 
@@ -85,10 +91,12 @@ def main(device:str='cpu', # cpu or cuda
     sync(dev); first = time.perf_counter() - t
     if dev.type == 'cuda': extra = torch.cuda.max_memory_allocated(dev) - base
     else:
-        child = subprocess.run([sys.executable, __file__, '--memory-only', '--seed', str(seed), '--n-prune', str(n_prune), '--chunk', str(chunk), '--select', select],
+        child = subprocess.run([sys.executable, __file__, '--memory-only', '--seed', str(seed), '--n-prune', str(n_prune), '--chunk', str(chunk), '--select', select] + ['--rank-all'] * rank_all,
                                env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536'), capture_output=True, text=True, check=True)
         extra = int(child.stdout.split()[-1])
-    print(f"growth ranks at most {chunk:,} positions at once ({len(dsr.groups)} group{'s' * (len(dsr.groups) > 1)} of tensors), by {select}")
+    few = dsr.rank_few and select == 'sort' and dev.type == 'cpu'
+    print(f"growth ranks at most {chunk:,} positions at once ({len(dsr.groups)} group{'s' * (len(dsr.groups) > 1)} of tensors), by {select}"
+          + (", only the free positions under a key bound (rank_few)" if few else ", every position"))
     print(f"fast step 1 (includes building per-device constants): {first*1e3:.1f} ms, K = {int(K):,}")
     print(f"peak extra memory of a step: {extra/2**20:.0f} MiB = {extra/n_sparse:.1f} bytes per sparse weight"
           f" ({'CUDA allocator peak' if dev.type == 'cuda' else 'peak resident size during a step minus the resident size before it, buffers mapped one by one'})")
