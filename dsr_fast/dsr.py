@@ -310,7 +310,7 @@ def grow_few(self: Reallocator, mask, pruned, grow_n):
         lo, hi = off[a], off[b]
         keys = self.random_keys(lo, hi - lo, mask.device)
         i = (keys < bound[a:b].amax()).logical_and_(free[lo:hi]).nonzero().squeeze(1)
-        idx.append(i.add_(lo)); cand.append(keys[i - lo])
+        cand.append(keys[i]); idx.append(i.add_(lo))
     idx, keys = torch.cat(idx), torch.cat(cand)
     sizes, starts = self.consts(mask.device)[:2]
     per_tensor = torch.bincount(torch.searchsorted(starts + sizes, idx, right=True), minlength=len(sizes))
