@@ -14,4 +14,5 @@ rc=0
 nbdev-test --flags cuda --n-workers 3 --file-re '^(04_dsr|07_baselines|12_distributed|16_inference)\.ipynb$' --cell-timeout 300 2>&1 | tee "$OUT/tests.txt" || rc=1
 python3 benchmarks/realloc.py --device cuda --repeats 20 2>&1 | tee "$OUT/realloc_cuda.txt" || rc=1
 python3 benchmarks/realloc.py --device cuda --repeats 20 --select radix --skip-reference 2>&1 | tee "$OUT/realloc_cuda_radix.txt" || rc=1
+python3 benchmarks/inference.py --device cuda --models mlp,transformer 2>&1 | tee "$OUT/inference_cuda.txt" || rc=1
 exit $rc

@@ -7,7 +7,9 @@ batch 256) with `sparse_inference` tuned for that batch size
 mode; the batch is the validation data repeated to the size. Models: LeNet-300-100 and a wide MLP (64-4096-4096-10)
 on the embedded digits, the small CNN on digits, the patch transformer on MNIST-1D.
 
-    python benchmarks/inference.py [--sparsities 0.9,0.95,0.98] [--epochs 6] [--seed 0] [--models lenet,cnn,mlp,transformer]
+    python benchmarks/inference.py [--sparsities 0.9,0.95,0.98] [--epochs 6] [--seed 0] [--models lenet,cnn,mlp,transformer] [--device cpu|cuda]
+
+Models are trained on the CPU; with `--device cuda` they are then timed on the GPU (CSR through cuSPARSE).
 """
 import time, platform, warnings
 warnings.filterwarnings('ignore')
@@ -38,17 +40,20 @@ def trained(name, sparsity, epochs, seed):
     return learn, float(learn.validate()[1])
 
 @call_parse
-def main(sparsities:str='0.9,0.95,0.98', epochs:int=6, seed:int=0, models:str='lenet,cnn,mlp,transformer'):
-    print(f"{platform.machine()}, {torch.get_num_threads()} threads, torch {torch.__version__}, seed {seed}, {epochs} epochs, every weight tensor sparse")
+def main(sparsities:str='0.9,0.95,0.98', epochs:int=6, seed:int=0, models:str='lenet,cnn,mlp,transformer', device:str='cpu'):
+    dev = torch.device(device)
+    where = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f"{platform.machine()}, {torch.get_num_threads()} threads"
+    print(f"{where}, torch {torch.__version__}, seed {seed}, {epochs} epochs (trained on the CPU, timed on {dev.type}), every weight tensor sparse")
     print(f"{'model':12s} {'sparsity':>8s} {'accuracy':>8s} | {'batch 1: dense':>14s} {'sparse':>8s} {'speed-up':>8s} | "
           f"{'batch 256, samples/s: dense':>27s} {'sparse':>8s} {'speed-up':>8s} | {'sparse layers':>13s} | {'size: dense':>11s} {'sparse':>8s}")
     for name in models.split(','):
         for sp in map(float, sparsities.split(',')):
             learn, acc = trained(name, sp, epochs, seed)
+            learn.model.to(dev)
             dense = fold_masks(learn.model).eval()
             row = []
             for bs in (1, 256):
-                x = example_batch(learn, bs)
+                x = example_batch(learn, bs).to(dev)
                 sparse = sparse_inference(learn.model, x)
                 d, s = paired_ms(dense, sparse, x)
                 row.append((d, s, sum(r['kernel'] == 'sparse' for r in sparse.sparse_report), len(sparse.sparse_report)))
