@@ -31,16 +31,16 @@ class SparseLayer(nn.Module):
         if self.kind != 'Linear': self.stride, self.padding, self.dilation = layer.stride, layer.padding, layer.dilation
         self._cache = {}
 
+    def _cached(self, name, make):
+        "`make()`, kept until the layer moves to another device."
+        if self._cache.get(name) is None or self._cache[name].device != self.values.device: self._cache[name] = make()
+        return self._cache[name]
     def csr(self):
         "The weight as a CSR matrix (output rows × inputs), built once per device."
-        if self._cache.get('csr') is None or self._cache['csr'].device != self.values.device:
-            self._cache['csr'] = csr_tensor(self.crow, self.col, self.values, (self.shape[0], math.prod(self.shape[1:])))
-        return self._cache['csr']
+        return self._cached('csr', lambda: csr_tensor(self.crow, self.col, self.values, (self.shape[0], math.prod(self.shape[1:]))))
     def dense_weight(self):
         "The weight as a dense tensor, built once per device (for `mode='dense'`)."
-        if self._cache.get('dense') is None or self._cache['dense'].device != self.values.device:
-            self._cache['dense'] = self.csr().to_dense().view(self.shape)
-        return self._cache['dense']
+        return self._cached('dense', lambda: self.csr().to_dense().view(self.shape))
     def __getstate__(self): return {**self.__dict__, '_cache': {}}
     def _apply(self, fn, *args, **kwargs):
         self._cache = {}
@@ -187,8 +187,8 @@ def unfuse(model, paths):
     for name, m in list(model.named_modules()):
         if isinstance(m, nn.TransformerEncoderLayer) and not why_fused(m) and any(p.startswith(name + '.') for p in paths):
             fused[name] = m; _set(model, name, SparseEncoderLayer(m))
-    for m in model.modules():
-        if isinstance(m, nn.TransformerEncoder): m.use_nested_tensor = False     # its fast path reads the first block's attention
+    for m in model.modules():                                               # their fast path reads the first block's attention
+        if isinstance(m, nn.TransformerEncoder) and any(isinstance(l, SparseEncoderLayer) for l in m.layers): m.use_nested_tensor = False
     def renamed(p):
         for b in fused: p = p.replace(f'{b}.self_attn.in_proj_weight', f'{b}.in_proj.weight').replace(f'{b}.self_attn.out_proj.', f'{b}.out_proj.')
         return p
@@ -218,7 +218,7 @@ def sparse_inference(model, x=None, bs=None, mode='auto', margin=1.1):
     if mode == 'auto':
         for b, block in fused.items():
             if b in inputs: _keep_faster_block(out, b, block, inputs[b], rows.filter(lambda r: r['name'].startswith(b + '.')), margin)
-        _not_slower(out, fold_masks(model).eval(), x, rows, fused)
+        _not_slower(out, model, x, rows, fused)
     out.sparse_report = rows
     if learn is None: return out
     return Learner(learn.dls, out, loss_func=learn.loss_func, metrics=learn.metrics, path=learn.path, model_dir=learn.model_dir)
@@ -242,12 +242,12 @@ def _choose(out, modules, path, inputs, mode, margin):
     _set(out, name, sparse)
     return row
 
-def _not_slower(out, dense, x, rows, fused):
-    "Dense kernels and fused blocks throughout `out` if its plain dense twin `dense` measures faster on `x` (layer timings can mislead: noise, layouts)."
+def _not_slower(out, model, x, rows, fused):
+    "Dense kernels and fused blocks throughout `out` if the plain dense twin of the masked `model` measures faster on `x` (layer timings can mislead: noise, layouts)."
     unfused = [b for b in fused if isinstance(out.get_submodule(b), SparseEncoderLayer)]
     changed = rows.filter(lambda r: r['kernel'] == 'sparse' or any(r['name'].startswith(b + '.') for b in unfused))
     if not changed: return
-    dense_ms, tuned_ms = paired_ms(dense, out, x)
+    dense_ms, tuned_ms = paired_ms(fold_masks(model).eval(), out, x)
     if tuned_ms <= dense_ms: return
     for m in out.modules():
         if isinstance(m, SparseLayer): m.mode = 'dense'
