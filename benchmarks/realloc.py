@@ -82,7 +82,7 @@ def main(device:str='cpu', # cpu or cuda
     model.to(dev)
     dsr = DSR(masks, n_prune, h_init=H, seed=seed, chunk=chunk, select=select)
     dsr.rank_few = not rank_all
-    keys = hash_keys(seed, dsr.n_steps.clone().cpu(), n_sparse)
+    keys = hash_keys(seed, dsr.step_count.clone().cpu(), n_sparse)
     keys = [k.view(m.shape) for k, m in zip(keys.split(masks.sizes), ref_m)]
 
     if dev.type == 'cuda': torch.cuda.reset_peak_memory_stats(dev); base = torch.cuda.memory_allocated(dev)

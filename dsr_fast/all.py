@@ -17,6 +17,7 @@ from .distributed import *
 from .masks import *
 from .dsr import *
 from .baselines import *
+from .sparsifier import *
 from .train import *
 from .demo import *
 from .inference import *

@@ -42,6 +42,7 @@ def _check_fraction(name, v, fix):
 # %% ../nbs/07_baselines.ipynb #3047d5e4
 class SET(Reallocator):
     "SET: per tensor, prune the fraction `zeta` of active weights with smallest |w|, regrow as many at random."
+    state_names = ('active', 'n_drop')
     def __init__(self, masks, zeta=0.3, seed=0, keep_changes=False):
         _check_fraction('zeta', zeta, "the fraction of each tensor's active weights replaced per step")
         super().__init__(masks, seed, keep_changes)
@@ -70,11 +71,17 @@ def set_step_ref(weights, masks, n_drop, keys):
 # %% ../nbs/07_baselines.ipynb #9994afcd
 class RigL(Reallocator):
     "RigL: per tensor, prune the smallest |w| and grow where |grad| of inactive weights is largest (`fraction` of active)."
+    needs, defaults, uses_progress, state_names = ('grads',), dict(stop_pct=0.75, distribution='erk'), True, ('active',)
     def __init__(self, masks, drop_fraction=0.3, seed=0, keep_changes=False):
-        _check_fraction('drop_fraction', drop_fraction, "the fraction of each tensor's active weights replaced per step")
+        _check_fraction('drop_fraction', drop_fraction(0.) if callable(drop_fraction) else drop_fraction, "the fraction of each tensor's active weights replaced per step (or a function of progress)")
         super().__init__(masks, seed, keep_changes)
         self.drop_fraction, self.active = drop_fraction, torch.stack([m.sum() for m in masks.masks])   # (on the device)
-        self.fraction = drop_fraction
+        self.fraction = drop_fraction(0.) if callable(drop_fraction) else drop_fraction
+    def update(self, pct, stop_pct):
+        "The fraction replaced at progress `pct`: the schedule's, or RigL's cosine decay of `drop_fraction` to zero at `stop_pct`."
+        f = self.drop_fraction
+        self.fraction = f(pct) if callable(f) else f * (1 + math.cos(math.pi * pct / stop_pct)) / 2
+    def record(self): return dict(fraction=self.fraction)
 
     def decide(self, absw, mask):
         if self.scores is None: raise RuntimeError("RigL needs gradients: call save_grads() after backward and before the step")
@@ -110,18 +117,34 @@ class RigLCallback(ReallocCallback):
     def before_step(self):
         if self.is_step(self.opt_steps + 1):
             self.reallocator.save_grads()
-            self.reallocator.fraction = self.drop_fraction * (1 + math.cos(math.pi * self.pct_train / self.stop_pct)) / 2
+            self.reallocator.update(self.pct_train, self.stop_pct)
         super().before_step()
-    def record(self): return dict(fraction=self.reallocator.fraction)
+    def record(self): return self.reallocator.record()
 
 # %% ../nbs/07_baselines.ipynb #e5feda33
 class DeepR(Reallocator):
     "DeepR: prune every active weight whose sign flipped in the last update; regrow as many at random in its tensor."
-    def __init__(self, masks, seed=0, keep_changes=False):
+    needs, defaults = ('signs',), dict(period=1, stop_pct=1.0)
+    def __init__(self, masks, seed=0, keep_changes=False, temperature=1e-5, l1=1e-5):
         if any(m.shape != w.shape for m, w in zip(masks.masks, masks.weights)):
             raise ValueError("DeepR rewires single weights by their sign: use granularity='element' masks")
+        if not (callable(temperature) or (isinstance(temperature, (int, float)) and temperature >= 0)):
+            raise ValueError(f"temperature must be >= 0 (or a function of training progress), got {temperature!r}")
+        if not (isinstance(l1, (int, float)) and l1 >= 0): raise ValueError(f"l1 must be >= 0, got {l1!r}")
         super().__init__(masks, seed, keep_changes)
-        self.signs = None
+        self.signs, self.temperature, self.l1 = None, temperature, l1
+        self.T = temperature(0.) if callable(temperature) else temperature
+    @property
+    def uses_progress(self): return callable(self.temperature)
+    def update(self, pct, stop_pct):
+        "The temperature at progress `pct`."
+        self.T = self.temperature(pct) if callable(self.temperature) else self.temperature
+    def before_update(self, step, lr):
+        "Langevin noise of temperature `T` and the L1 pull on the gradients of update `step` (noise from seed, step and position)."
+        scale, start = math.sqrt(2 * lr * self.T), 0
+        for w in self.masks.weights:   # the same on every rank, whatever the global RNG
+            if w.grad is not None: w.grad.add_(w.detach().sign() * self.l1 + gaussian_noise(self.seed, step, w.shape, w.device, start) * scale)
+            start += w.numel()
     def save_signs(self):
         "Keep the sign of every sparse weight (call before the optimizer step)."
         self.signs = torch.cat([w.detach().reshape(-1) for w in self.masks.weights]).sign().to(torch.int8)
@@ -158,13 +181,10 @@ class DeepRCallback(ReallocCallback):
         if not (isinstance(l1, (int, float)) and l1 >= 0): raise ValueError(f"l1 must be >= 0, got {l1!r}")
         super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed)
         store_attr('temperature,l1')
-    def make_reallocator(self): return DeepR(self.masks, self.seed, keep_changes=self.reset_opt_state)
+    def make_reallocator(self): return DeepR(self.masks, self.seed, keep_changes=self.reset_opt_state, temperature=self.temperature, l1=self.l1)
     def before_step(self):
-        T = self.temperature(self.pct_train) if callable(self.temperature) else self.temperature
-        scale, start = math.sqrt(2 * self.opt.hypers[-1]['lr'] * T), 0
-        for w in self.masks.weights:   # noise from (seed, step, position): the same on every rank, whatever the global RNG
-            if w.grad is not None: w.grad.add_(w.detach().sign() * self.l1 + gaussian_noise(self.seed, self.opt_steps + 1, w.shape, w.device, start) * scale)
-            start += w.numel()
+        self.reallocator.update(self.pct_train, self.stop_pct)
+        self.reallocator.before_update(self.opt_steps + 1, self.opt.hypers[-1]['lr'])
         super().before_step()  # masked gradients back to zero
         if self.is_step(self.opt_steps + 1): self.reallocator.save_signs()
 
@@ -175,12 +195,32 @@ def cubic_sparsity(pct, final, start_pct, end_pct, n_steps):
     return final * (1 - (1 - math.floor(t * n_steps + 1e-9) / n_steps) ** 3)  # (1e-9: 0.3-0.2 is 0.0999…)
 
 class Prune(Reallocator):
-    "Per tensor, prune the smallest active weights down to `n_keep(size, target)`; grow nothing."
-    def __init__(self, masks, seed=0, keep_changes=False):
+    "Per tensor, prune the smallest active weights down to `n_keep(size, target)`; grow nothing. `sparsity`: the final target (or a function of progress), reached on Zhu & Gupta's cubic schedule."
+    defaults, uses_progress, state_names = dict(period=1, stop_pct=1.0), True, ('active', 'target')
+    def __init__(self, masks, seed=0, keep_changes=False, sparsity=None, start_pct=0.1, end_pct=0.7, n_steps=20):
+        if not (isinstance(start_pct, (int, float)) and isinstance(end_pct, (int, float)) and 0 <= start_pct < end_pct <= 1):
+            raise ValueError(f"the pruning schedule must start before it ends, within training: 0 <= start_pct < end_pct <= 1, got {start_pct} and {end_pct}")
+        _check_positive_int('n_steps', n_steps, "the number of pruning steps")
+        if sparsity is not None and not callable(sparsity): check_sparsity(sparsity)
         super().__init__(masks, seed, keep_changes)
-        self.active, self.target = torch.stack([m.sum() for m in masks.masks]), 0.   # (on the device)
+        store_attr('sparsity,start_pct,end_pct,n_steps')
+        self.active, self.target, self.next_target = torch.stack([m.sum() for m in masks.masks]), 0., 0.   # (active: on the device)
+        self.start = [int(m.sum()) for m in masks.masks]
+    @classmethod
+    def start_sparsity(cls, sparsity, **settings): return 0.   # from a dense network
+    def goal(self, pct):
+        "The target sparsity at progress `pct`."
+        s = self.sparsity
+        return s(pct) if callable(s) else cubic_sparsity(pct, s, self.start_pct, self.end_pct, self.n_steps)
+    def due(self, pct): return self.sparsity is not None and self.goal(pct) > self.target
+    def update(self, pct, stop_pct):
+        "The target of the next step (taken by `decide`): the schedule's at progress `pct`."
+        if self.sparsity is not None: self.next_target = self.goal(pct)
+    def record(self): return dict(target=self.target)
+    def budget(self): return sum(min(a, int(s * (1 - self.target) + 0.1)) for a, s in zip(self.start, self.masks.sizes))
     def decide(self, absw, mask):
         size_t = self.consts(mask.device)[0]
+        self.target = max(self.target, self.next_target)
         keep = (size_t.double() * (1 - self.target) + 0.1).long()          # n_keep(size, target), per tensor
         n_drop = (self.active.to(mask.device) - keep).clamp_(min=0)
         self.active = self.active.to(mask.device) - n_drop
@@ -196,13 +236,12 @@ class PruneCallback(ReallocCallback):
         _check_positive_int('n_steps', n_steps, "the number of pruning steps")
         super().__init__(0., 1, 1., dense, 'uniform', False, seed)
         store_attr('start_pct,end_pct,n_steps'); self.final = sparsity
-    def make_reallocator(self): return Prune(self.masks, self.seed)
+    def make_reallocator(self): return Prune(self.masks, self.seed, sparsity=self.final, start_pct=self.start_pct, end_pct=self.end_pct, n_steps=self.n_steps)
     def after_update(self):
-        target = cubic_sparsity(self.pct_train, self.final, self.start_pct, self.end_pct, self.n_steps)
-        if target > self.reallocator.target:
-            self.reallocator.target = target
+        if self.reallocator.due(self.pct_train):
+            self.reallocator.update(self.pct_train, 1.)
             self.reallocate()
-    def record(self): return dict(target=self.reallocator.target)
+    def record(self): return self.reallocator.record()
 
 # %% ../nbs/07_baselines.ipynb #4023601b
 def sparse_param_count(model, sparsity, dense='first', distribution='uniform'):
@@ -234,12 +273,17 @@ def _check_min_keep(min_keep):
 
 class SNFS(Reallocator):
     "Sparse momentum: prune the smallest `rate` of each layer, redistribute by mean momentum, grow by momentum."
+    needs, uses_progress, state_names = ('momentum',), True, ('floor',)
     def __init__(self, masks, prune_rate=0.5, seed=0, keep_changes=False, min_keep=0.5):
-        _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
+        _check_fraction('prune_rate', prune_rate(0.) if callable(prune_rate) else prune_rate, "the fraction of each layer's active weights pruned per step (or a function of progress)")
         _check_min_keep(min_keep)
         super().__init__(masks, seed, keep_changes)
-        self.prune_rate, self.rate, self.min_keep = prune_rate, prune_rate, min_keep
+        self.prune_rate, self.rate, self.min_keep = prune_rate, prune_rate(0.) if callable(prune_rate) else prune_rate, min_keep
         self.floor = [math.ceil(min_keep * int(m.sum())) for m in masks.masks]   # each layer's floor, from its count now
+    def update(self, pct, stop_pct):
+        "The prune rate at progress `pct`: the schedule's, or sparse momentum's cosine decay of `prune_rate` to zero at `stop_pct`."
+        r = self.prune_rate
+        self.rate = r(pct) if callable(r) else r * (1 + math.cos(math.pi * pct / stop_pct)) / 2
 
     def decide(self, absw, mask):
         if self.scores is None: raise RuntimeError("SNFS needs momentum: call save_momentum(opt) before the step")
@@ -283,6 +327,6 @@ class SNFSCallback(ReallocCallback):
     def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed, min_keep=self.min_keep)
     def before_step(self): pass  # momentum must see the gradients of inactive weights; weights are masked after the step
     def reallocate(self):
-        self.reallocator.rate = self.prune_rate * (1 + math.cos(math.pi * self.pct_train / self.stop_pct)) / 2
+        self.reallocator.update(self.pct_train, self.stop_pct)
         self.reallocator.save_momentum(self.opt)
         super().reallocate()

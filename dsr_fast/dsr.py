@@ -236,8 +236,29 @@ class Reallocator:
         register_state(model, 'realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
         self._consts, self.last, self.scores = {}, None, None
 
+    # The method contract that `Sparsifier` drives: the inputs a method reads before its step ('grads': |gradient| before
+    # masking, 'momentum': |optimizer momentum|, 'signs': the weights' signs before the update), its defaults for the
+    # engine's settings (period, stop_pct, distribution), whether it needs the training progress, the attributes a
+    # checkpoint must keep, and the sparsity its masks start at (`start_sparsity`; gradual pruning starts denser).
+    needs, defaults, uses_progress, state_names = (), {}, False, ()
+    @classmethod
+    def start_sparsity(cls, sparsity, **settings): return sparsity
+    def update(self, pct, stop_pct):
+        "Set this step's values of the method's schedules at training progress `pct` (None: unknown), before `step`."
+    def due(self, pct):
+        "Whether the method takes a step at this reallocation iteration (gradual pruning: only when its target moved)."
+        return True
+    def before_update(self, step, lr):
+        "Change the gradients before the optimizer's update `step` (DeepR's noise); most methods do nothing."
+    def record(self):
+        "What the method adds to each `history` entry."
+        return {}
+    def budget(self):
+        "The number of active weights after the last step, known on the host (only methods that prune gradually change it)."
+        return self.masks.budget
+
     @property
-    def n_steps(self): return self.masks.model.realloc_step
+    def step_count(self): return self.masks.model.realloc_step
     @property
     def offsets(self): return [0] + list(itertools.accumulate(self.masks.sizes))
     @property
@@ -262,7 +283,7 @@ class Reallocator:
 
     def random_keys(self, start, n, device):
         "Random 40-bit keys of flat positions `start` to `start+n` for this step (same seed and step: same keys)."
-        return hash_keys(self.seed, self.n_steps, n, device, start)
+        return hash_keys(self.seed, self.step_count, n, device, start)
     def save_grads(self):
         "Keep |grad| of every sparse weight as `scores` (call after backward, before masked gradients are zeroed)."
         self.scores = self.masks.reduce([w.grad if w.grad is not None else torch.zeros_like(w) for w in self.masks.weights])
@@ -332,7 +353,7 @@ def step(self: Reallocator):
     grown = torch.zeros_like(mask) if self.keep_changes else None
     if grow_n is not None: self.grow(mask, pruned, grow_n, keys, grown)       # None: a method that only prunes
     torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip(mask.split(sizes), ms)])
-    self.n_steps.add_(1)
+    self.step_count.add_(1)
     K = pruned.count_nonzero()
     self.last = dict(K=K, counts=self.segments(mask.device).sum(mask), pruned=pruned if self.keep_changes else None, grown=grown)
     return K
@@ -352,8 +373,13 @@ def _check_growth(growth):
 
 class DSR(Reallocator):
     "Dynamic Sparse Reparameterization of `masks`: prune under a global adaptive threshold, regrow by survivors."
-    def __init__(self, masks, n_prune, delta=0.1, h_init=1e-3, seed=0, keep_changes=False, chunk=2**20, select='sort', growth='random'):
-        _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step")
+    def __init__(self, masks, n_prune=None, delta=0.1, h_init=1e-3, seed=0, keep_changes=False, chunk=2**20, select='sort', growth='random'):
+        self.n_prune_schedule = n_prune if callable(n_prune) else None   # N_p as a function of training progress
+        if callable(n_prune):
+            _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
+            n_prune = min(_whole(n_prune(0.)), masks.budget)
+        n_prune = default_n_prune(masks.budget) if n_prune is None else n_prune
+        _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget, or a function of progress)")
         if n_prune > masks.budget:
             raise ValueError(f"n_prune={n_prune:,} is larger than the budget of {masks.budget:,} active weights: choose n_prune <= budget (e.g. 10% of it)")
         _check_delta(delta); _check_h_init(h_init); _check_growth(growth)
@@ -364,6 +390,14 @@ class DSR(Reallocator):
 
     @property
     def threshold(self): return self.masks.model.dsr_threshold
+    @property
+    def needs(self): return {'random': (), 'gradient': ('grads',), 'momentum': ('momentum',)}[self.growth]
+    @property
+    def uses_progress(self): return self.n_prune_schedule is not None
+    def update(self, pct, stop_pct):
+        "N_p at progress `pct` when it is a schedule, at least 1 and within the budget."
+        if self.n_prune_schedule is not None: self.n_prune = min(max(1, _whole(self.n_prune_schedule(pct))), self.masks.budget)
+    def record(self): return dict(H=self.threshold.clone(), N_p=self.n_prune)
 
 # %% ../nbs/04_dsr.ipynb #8ba9343c
 @patch
@@ -478,7 +512,7 @@ class ReallocCallback(SparseCallback):
     def reallocate(self):
         "One reallocation step, the optimizer-state reset if asked, and a record in `history`."
         K = self.run_step()
-        last = self.reallocator.last
+        self.masks.budget, last = self.reallocator.budget(), self.reallocator.last
         if self.reset_opt_state: self.reset_state(last['pruned'] | last['grown'])
         self.history.append(dict(iter=self.opt_steps, K=K, counts=last['counts'], **self.record()))
     def run_step(self):
