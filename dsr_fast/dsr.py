@@ -228,7 +228,9 @@ def _groups(sizes, chunk):
 
 class Reallocator:
     "Shared engine of the mask-moving methods: flat views, growth by keys a group of tensors at a time, write-back, step counter."
-    def __init__(self, masks, seed=0, keep_changes=False, chunk=2**20, select='sort'):
+    def __init__(self, masks, seed=0, keep_changes=False,
+                 chunk=2**20,    # growth ranks this many flat positions at once (memory against speed)
+                 select='sort'): # how growth finds the smallest keys: 'sort' or 'radix'
         _check_positive_int('chunk', chunk, "the most positions ranked at once when growing (memory against speed)")
         if select not in ('sort', 'radix'): raise ValueError(f"select must be 'sort' or 'radix' (how growth ranks positions), got {select!r}")
         store_attr('masks,seed,keep_changes,chunk,select')
@@ -373,7 +375,14 @@ def _check_growth(growth):
 
 class DSR(Reallocator):
     "Dynamic Sparse Reparameterization of `masks`: prune under a global adaptive threshold, regrow by survivors."
-    def __init__(self, masks, n_prune=None, delta=0.1, h_init=1e-3, seed=0, keep_changes=False, chunk=2**20, select='sort', growth='random'):
+    def __init__(self, masks,
+                 n_prune=None,     # N_p, the target number pruned per step (None: 10% of the budget), or a function of progress
+                 delta=0.1,        # the tolerance on the number pruned: H changes when K leaves N_p·(1 ± delta)
+                 h_init=1e-3,      # the initial threshold H
+                 seed=0, keep_changes=False,
+                 chunk=2**20, select='sort',
+                 growth='random'): # where DSR regrows: 'random' (the paper), 'gradient' or 'momentum'
+
         self.n_prune_schedule = n_prune if callable(n_prune) else None   # N_p as a function of training progress
         if callable(n_prune):
             _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")

@@ -3,13 +3,13 @@
 # %% auto #0
 __all__ = ['SparsifierCallback']
 
-# %% ../nbs/07b_hf.ipynb #f33afe1e
+# %% ../nbs/07b_hf.ipynb #29ffb0a5
 import os, torch
 from transformers import TrainerCallback
 from .sparsifier import Sparsifier
 from .distributed import unwrap_model
 
-# %% ../nbs/07b_hf.ipynb #84fe39aa
+# %% ../nbs/07b_hf.ipynb #8a89e42a
 class SparsifierCallback(TrainerCallback):
     "Train with `method` (a name in `dsr_fast.sparsifier.methods`) at `sparsity` in transformers' `Trainer`: a thin adapter over `Sparsifier`."
     state_file = 'sparsifier.pt'

@@ -3,12 +3,12 @@
 # %% auto #0
 __all__ = ['SparsifierCallback']
 
-# %% ../nbs/07c_lightning.ipynb #1b1c825f
+# %% ../nbs/07c_lightning.ipynb #55d79499
 import torch
 import lightning.pytorch as pl
 from .sparsifier import Sparsifier
 
-# %% ../nbs/07c_lightning.ipynb #eb24e624
+# %% ../nbs/07c_lightning.ipynb #1fdddebe
 class SparsifierCallback(pl.Callback):
     "Train a `LightningModule` with `method` (a name in `dsr_fast.sparsifier.methods`) at `sparsity`: a thin adapter over `Sparsifier`."
     def __init__(self, method='dsr', sparsity=0.9, **settings):

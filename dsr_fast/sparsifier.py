@@ -6,7 +6,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/sparsifier.html.md"""
 
 # %% auto #0
 __all__ = ['methods', 'register_method', 'method_class', 'Static', 'DSRPlus', 'torch_optimizer', 'learning_rate',
-           'reset_opt_state', 'Sparsifier', 'GraNet', 'SparsifyCallback']
+           'reset_opt_state', 'Sparsifier', 'method_settings', 'GraNet', 'SparsifyCallback']
 
 # %% ../nbs/07a_sparsifier.ipynb #ccd64729
 from fastcore.all import *
@@ -43,6 +43,7 @@ class Static(Reallocator):
 
 class DSRPlus(DSR):
     "DSR with the settings of `recommended_dsr` (growth by momentum); any setting can be overridden."
+    @delegates(DSR)
     def __init__(self, masks, **settings): super().__init__(masks, **{**recommended_dsr, **settings})
 
 for name, cls in {'dsr': DSR, 'dsr+': DSRPlus, 'static': Static, 'set': SET, 'rigl': RigL, 'snfs': SNFS, 'deepr': DeepR, 'prune': Prune}.items():
@@ -217,12 +218,29 @@ def load_state_dict(self: Sparsifier, sd):
     m._consts.clear()                                          # (device copies of per-tensor counts)
     self.history = L(sd['history'])
 
+# %% ../nbs/07a_sparsifier.ipynb #a5cd0f5c
+def method_settings(method):
+    "The settings of `method` (a name in `methods` or a class) as `{name: (default, help)}`, from its constructor's documented arguments."
+    cls, docs = method_class(method), {}
+    for c in reversed(cls.__mro__):                      # (a subclass's help wins; DSRPlus delegates to DSR's)
+        if '__init__' not in vars(c) or c is object: continue
+        try: docs.update({k: v for k, v in docments(c.__init__).items() if v})
+        except OSError: pass                             # (no source to read the help from)
+    params = inspect.signature(cls).parameters
+    return {k: (params[k].default, docs.get(k)) for k in Sparsifier.settings_of(cls)}
+
 # %% ../nbs/07a_sparsifier.ipynb #8bbc97e4
 @register_method('granet')
 class GraNet(Reallocator):
     "GraNet: gradual pruning from `init_sparsity` to `sparsity` until `end_pct`, with RigL's prune-and-regrow (by |grad|) at every step."
     needs, uses_progress, state_names = ('grads',), True, ('target',)
-    def __init__(self, masks, sparsity=0.9, init_sparsity=0.5, start_pct=0., end_pct=0.5, drop_fraction=0.3, seed=0, keep_changes=False):
+    def __init__(self, masks,
+                 sparsity=0.9,       # the final sparsity
+                 init_sparsity=0.5,  # the sparsity at the start
+                 start_pct=0.,       # the progress at which gradual pruning starts
+                 end_pct=0.5,        # the progress at which the final sparsity is reached
+                 drop_fraction=0.3,  # the fraction of active weights replaced per step, cosine-decayed (or a function of progress)
+                 seed=0, keep_changes=False):
         check_sparsity(sparsity); check_sparsity(init_sparsity)
         if init_sparsity > sparsity: raise ValueError(f"init_sparsity={init_sparsity} must not exceed sparsity={sparsity}: GraNet prunes from denser to sparser")
         if not (0 <= start_pct < end_pct <= 1): raise ValueError(f"0 <= start_pct < end_pct <= 1 needed (when gradual pruning runs), got {start_pct} and {end_pct}")
