@@ -37,11 +37,12 @@ def run(rank, world, arch, epochs, bs, period, exclude, out):
         def before_fit(self):
             self.epochs, self.realloc, self.iters = [], [], 0
             if not exclude: self.learn.model._ddp_params_and_buffers_to_ignore = []
-            cb = self.learn.dsr
-            step = cb.reallocate
-            def timed():
-                t = time.perf_counter(); step(); self.in_realloc += time.perf_counter() - t
-            cb.reallocate = timed
+            eng = self.learn.dsr.engine
+            step = eng.reallocate
+            def timed(*args):
+                t = time.perf_counter(); K = step(*args); self.in_realloc += time.perf_counter() - t
+                return K
+            eng.reallocate = timed
         def before_train(self): self.in_realloc, self.t = 0., time.perf_counter()
         def after_batch(self):
             if self.training: self.iters += 1

@@ -33,14 +33,15 @@ class EpochTimer(Callback):
     order = 100
     def before_fit(self):
         self.times, self.realloc_times = [], []
-        cb = next((c for c in self.learn.cbs if hasattr(c, 'reallocate')), None)
+        cb = next((c for c in self.learn.cbs if hasattr(c, 'engine')), None)
         if cb is not None:
-            step = cb.reallocate
-            def timed():
+            step = cb.engine.reallocate
+            def timed(*args):
                 sync(self.dls.device); t = time.perf_counter()
-                step()
+                K = step(*args)
                 sync(self.dls.device); self.in_realloc += time.perf_counter() - t
-            cb.reallocate = timed
+                return K
+            cb.engine.reallocate = timed
     def before_epoch(self):
         sync(self.dls.device)
         self.in_realloc, self.t = 0., time.perf_counter()

@@ -91,12 +91,6 @@ class RigLCallback(ReallocCallback):
         super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
         self.drop_fraction = drop_fraction
     def make_reallocator(self): return RigL(self.masks, self.drop_fraction, self.seed, keep_changes=self.reset_opt_state)
-    def before_step(self):
-        if self.is_step(self.opt_steps + 1):
-            self.reallocator.save_grads()
-            self.reallocator.update(self.pct_train, self.stop_pct)
-        super().before_step()
-    def record(self): return self.reallocator.record()
 
 # %% ../nbs/07_baselines.ipynb #e5feda33
 class DeepR(Reallocator):
@@ -152,11 +146,6 @@ class DeepRCallback(ReallocCallback):
         super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed)
         store_attr('temperature,l1')
     def make_reallocator(self): return DeepR(self.masks, self.seed, keep_changes=self.reset_opt_state, temperature=self.temperature, l1=self.l1)
-    def before_step(self):
-        self.reallocator.update(self.pct_train, self.stop_pct)
-        self.reallocator.before_update(self.opt_steps + 1, self.opt.hypers[-1]['lr'])
-        super().before_step()  # masked gradients back to zero
-        if self.is_step(self.opt_steps + 1): self.reallocator.save_signs()
 
 # %% ../nbs/07_baselines.ipynb #1c4382b8
 def cubic_sparsity(pct, final, start_pct, end_pct, n_steps):
@@ -211,11 +200,6 @@ class PruneCallback(ReallocCallback):
         super().__init__(0., 1, 1., dense, 'uniform', False, seed)
         store_attr('start_pct,end_pct,n_steps'); self.final = sparsity
     def make_reallocator(self): return Prune(self.masks, self.seed, sparsity=self.final, start_pct=self.start_pct, end_pct=self.end_pct, n_steps=self.n_steps)
-    def after_update(self):
-        if self.reallocator.due(self.pct_train):
-            self.reallocator.update(self.pct_train, 1.)
-            self.reallocate()
-    def record(self): return self.reallocator.record()
 
 # %% ../nbs/07_baselines.ipynb #4023601b
 def sparse_param_count(model, sparsity, dense='first', distribution='uniform'):
@@ -283,8 +267,3 @@ class SNFSCallback(ReallocCallback):
         super().__init__(sparsity, period, stop_pct, dense, distribution, False, seed)
         store_attr('prune_rate,min_keep')
     def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed, min_keep=self.min_keep)
-    def before_step(self): pass  # momentum must see the gradients of inactive weights; weights are masked after the step
-    def reallocate(self):
-        self.reallocator.update(self.pct_train, self.stop_pct)
-        self.reallocator.save_momentum(self.opt)
-        super().reallocate()

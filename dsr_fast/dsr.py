@@ -487,7 +487,7 @@ class piecewise_period:
 
 # %% ../nbs/04_dsr.ipynb #d673ae61
 class ReallocCallback(SparseCallback):
-    "`SparseCallback` that runs `make_reallocator()`'s step every `period` iterations until `stop_pct` of training."
+    "`SparseCallback` whose masks move: the fastai adapter of a `Sparsifier` running `make_reallocator()`'s method every `period` iterations until `stop_pct`."
     def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
         super().__init__(sparsity, dense, distribution, seed, granularity)
         if callable(period): _check_positive_int('period(0.)', _whole(period(0.)), "a period schedule must return iterations >= 1")
@@ -502,41 +502,37 @@ class ReallocCallback(SparseCallback):
         raise NotImplementedError
     def setup(self):
         super().setup()
-        if getattr(self, 'reallocator', None) is None or self.reallocator.masks is not self.masks:
-            self.reallocator = self.make_reallocator()
+        if getattr(self, 'engine', None) is None or self.engine.masks is not self.masks: self.make_engine()
     def after_load(self):
-        "Masks were loaded: rebuild the reallocator on them (DSR's default N_p, per-tensor counts)."
+        "Masks were loaded: rebuild the method on them (DSR's default N_p, per-tensor counts)."
         super().after_load()
-        self.reallocator = self.make_reallocator()
+        self.make_engine()
+    def make_engine(self):
+        "The `Sparsifier` that runs the method on `self.masks` (it keeps this callback's `history`)."
+        from dsr_fast.sparsifier import Sparsifier                 # (the engine's module builds on this one)
+        self.engine = Sparsifier(self.masks.model, None, self.make_reallocator(), self.sparsity, period=self.period, stop_pct=self.stop_pct,
+                                 reset_opt_state=self.reset_opt_state)
+        self.engine.history, self.engine.run_step = self.history, self.run_step
+    @property
+    def reallocator(self): return self.engine.method
 
+    def before_fit(self):
+        super().before_fit()
+        self.engine.set_optimizer(self.learn.opt)
+        self.engine.total_steps = self.n_epoch * len(self.dls.train)
+    def before_step(self): self.engine.before_update(self.pct_train)
+    def after_step(self):
+        if self.skipped: self.skipped = False; self.engine.cancel(); return
+        self.engine.step(self.pct_train)
+        self.opt_steps = self.engine.n_steps
+    def after_fit(self):
+        self.engine.set_optimizer(None)
+        super().after_fit()
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(self._last_K, 'K')]
     def _last_K(self): return int(self.history[-1]['K']) if self.history else 0
-    def _period(self): return max(1, _whole(self.period(self.pct_train))) if callable(self.period) else self.period
-    def is_step(self, n):
-        "Whether optimizer step number `n` is followed by a reallocation."
-        return self.pct_train < self.stop_pct and n % self._period() == 0
-
-    def after_update(self):
-        if self.is_step(self.opt_steps): self.reallocate()
-    def reallocate(self):
-        "One reallocation step, the optimizer-state reset if asked, and a record in `history`."
-        K = self.run_step()
-        self.masks.budget, last = self.reallocator.budget(), self.reallocator.last
-        if self.reset_opt_state: self.reset_state(last['pruned'] | last['grown'])
-        self.history.append(dict(iter=self.opt_steps, K=K, counts=last['counts'], **self.record()))
     def run_step(self):
-        "The reallocator's step (a subclass may replay it as a CUDA graph)."
+        "The method's step (a subclass may replay it as a CUDA graph)."
         return self.reallocator.step()
-    def record(self):
-        "What the method adds to each `history` entry."
-        return {}
-
-    def reset_state(self, changed):
-        "Zero the optimizer state (momentum, Adam moments) at the flat positions `changed`."
-        for w, c in zip(self.masks.weights, changed.split(self.masks.sizes)):
-            for state in _opt_states(self.learn.opt, w):
-                for v in state.values():
-                    if isinstance(v, Tensor) and v.shape == w.shape: v.mul_(~c.view_as(v))
 
 # %% ../nbs/04_dsr.ipynb #9392888d
 class DSRCallback(ReallocCallback):
@@ -552,26 +548,13 @@ class DSRCallback(ReallocCallback):
         store_attr('n_prune,delta,h_init,cuda_graph,growth')
 
     def make_reallocator(self):
-        return DSR(self.masks, ifnone(self._n_prune(0.), default_n_prune(self.masks.budget)), self.delta, self.h_init,
-                   self.seed, keep_changes=self.reset_opt_state, growth=self.growth)
-    def before_step(self):
-        if self.growth == 'gradient' and self.is_step(self.opt_steps + 1): self.reallocator.save_grads()
-        if self.growth != 'momentum': super().before_step()   # momentum growth: inactive weights' gradients feed the momentum (weights masked after the step)
-    def _n_prune(self, pct):
-        "N_p at training progress `pct` (None: the default), within the budget."
-        if not callable(self.n_prune): return self.n_prune
-        return min(max(1, _whole(self.n_prune(pct))), self.masks.budget)
-    def reallocate(self):
-        if self.growth == 'momentum': self.reallocator.save_momentum(self.opt)
-        if callable(self.n_prune): self.reallocator.n_prune = self._n_prune(self.pct_train)
-        super().reallocate()
+        return DSR(self.masks, self.n_prune, self.delta, self.h_init, self.seed, keep_changes=self.reset_opt_state, growth=self.growth)
     def run_step(self):
         if not self.cuda_graph: return self.reallocator.step()
         if getattr(self, '_graphed', None) is None or self._graphed.reallocator is not self.reallocator: self._graphed = GraphedStep(self.reallocator)
         return self._graphed()
     def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != '_graphed'}   # (a CUDA graph does not pickle)
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(lambda: float(self.reallocator.threshold), 'H')]
-    def record(self): return dict(H=self.reallocator.threshold.clone(), N_p=self.reallocator.n_prune)
 
 # %% ../nbs/04_dsr.ipynb #90b6e45c
 @patch

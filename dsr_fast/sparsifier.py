@@ -79,7 +79,8 @@ class Sparsifier:
     "Sparse training of `model` by `method` at `sparsity`: masks made now, `step()` after every `optimizer.step()`."
     def __init__(self, model, optimizer=None, method='dsr', sparsity=0.9, total_steps=None, dense='first', distribution=None,
                  granularity='element', seed=0, period=None, stop_pct=None, reset_opt_state=False, **settings):
-        cls = method_class(method)
+        made = not isinstance(method, (str, type))             # a method already made on its masks (the fastai callbacks')
+        cls = type(method) if made else method_class(method)
         d = {**dict(period=100, stop_pct=0.95, distribution='uniform'), **cls.defaults}
         period, stop_pct, distribution = ifnone(period, d['period']), ifnone(stop_pct, d['stop_pct']), ifnone(distribution, d['distribution'])
         check_sparsity(sparsity); _check_period(period)
@@ -87,16 +88,17 @@ class Sparsifier:
             raise ValueError(f"stop_pct must be in [0, 1] (the fraction of training after which reallocation stops), got {stop_pct!r}")
         if total_steps is not None: _check_positive_int('total_steps', total_steps, "the number of optimizer steps of the whole training")
         self.model = unwrap_model(model)
-        if masked_tensors(self.model): self.masks = Masks.attach(self.model)   # a masked checkpoint: its masks win
+        if made: self.masks = method.masks
+        elif masked_tensors(self.model): self.masks = Masks.attach(self.model)   # a masked checkpoint: its masks win
         else: self.masks = Masks(self.model, cls.start_sparsity(sparsity, **settings), dense, distribution, seed, granularity)
         register_state(self.model, 'mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
         if 'sparsity' in inspect.signature(cls).parameters: settings = dict(sparsity=sparsity, **settings)
         bad = [k for k in settings if k not in inspect.signature(cls).parameters]
         if bad: raise TypeError(f"{', '.join(bad)} not a setting of method {method!r}; its settings are: {', '.join(self.settings_of(cls))}")
-        self.method = cls(self.masks, seed=seed, keep_changes=reset_opt_state, **settings)
+        self.method = method if made else cls(self.masks, seed=seed, keep_changes=reset_opt_state, **settings)
         self.name = method if isinstance(method, str) else cls.__name__
         store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed')
-        self.history, self._n, self._prepared, self._hook = L(), int(self.model.mask_iter), False, None
+        self.history, self._n, self._prepared, self._hook, self.run_step = L(), int(self.model.mask_iter), False, None, None
         self.set_optimizer(optimizer)
         if optimizer is not None: self.progress(self._n + 1)   # (fails now, not at the first step, if the method needs total_steps)
 
@@ -177,7 +179,7 @@ def reallocate(self: Sparsifier, n, pct):
     m = self.method
     if pct is not None or not m.uses_progress: m.update(pct, self.stop_pct)
     if 'momentum' in m.needs: m.save_momentum(self._torch_opt or self.optimizer)
-    K = m.step()
+    K = (self.run_step or m.step)()                          # (an adapter may replay the step, e.g. as a CUDA graph)
     self.masks.budget = m.budget()
     if self.reset_opt_state: reset_opt_state(self._torch_opt or self.optimizer, self.masks, m.last['pruned'] | m.last['grown'])
     self.history.append(dict(iter=n, K=K, counts=m.last['counts'], **m.record()))
