@@ -8,15 +8,15 @@ Docs: https://dsr-fast.github.io/dsr_fast/demo.html.md"""
 __all__ = ['demo_run', 'ablation_demo']
 
 # %% ../nbs/11_demo.ipynb #8d9fdb4f
-from fastcore.all import *
-from fastai.basics import *
-from fastai.callback.progress import ProgressCallback
-import matplotlib.pyplot as plt
 from .data import digits_dls
 from .models import dsr_model
 from .masks import SparseCallback, weight_density
 from .dsr import DSRCallback, ReallocCallback, recommended_dsr
 from .baselines import SETCallback, RigLCallback
+from fastcore.all import *
+from fastai.basics import *
+from fastai.callback.progress import ProgressCallback
+import matplotlib.pyplot as plt
 
 # %% ../nbs/11_demo.ipynb #4d129fb6
 def demo_run(method='dsr', sparsity=0.95, n_prune_pct=10, period=4, stop_pct=0.95, epochs=6, seed=0):

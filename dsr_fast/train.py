@@ -9,8 +9,6 @@ __all__ = ['method_callbacks', 'cli_methods', 'format_settings', 'callbacks_of',
            'load_recipe', 'summarize', 'format_summary', 'plot_run', 'report', 'dsr_fast_train']
 
 # %% ../nbs/10_train.ipynb #70e05450
-import warnings
-warnings.filterwarnings('ignore', message='.*torch.jit.script.*is deprecated', category=FutureWarning)  # raised by an import inside fastai
 from fastcore.all import *
 from fastcore.script import call_parse
 from fastai.basics import *
