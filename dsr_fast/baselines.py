@@ -180,7 +180,7 @@ class Prune(Reallocator):
         "The target of the next step (taken by `decide`): the schedule's at progress `pct`."
         if self.sparsity is not None: self.next_target = self.goal(pct)
     def record(self): return dict(target=self.target)
-    def budget(self): return sum(min(a, int(s * (1 - self.target) + 0.1)) for a, s in zip(self.start, self.masks.sizes))
+    def budget(self): return sum(min(a, n_keep(s, self.target)) for a, s in zip(self.start, self.masks.sizes))
     def decide(self, absw, mask):
         size_t = self.consts(mask.device)[0]
         self.target = max(self.target, self.next_target)

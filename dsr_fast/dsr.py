@@ -218,6 +218,16 @@ def momentum_of(opt, w):
 def _check_positive_int(name, v, fix):
     if not (isinstance(v, int) and not isinstance(v, bool) and v >= 1): raise ValueError(f"{name} must be an integer >= 1, got {v!r}: {fix}")
 
+def _check_period(period):
+    "A number of optimizer steps between reallocations >= 1, a function of progress returning one, or None (never)."
+    if period is None: return
+    if callable(period): _check_positive_int('period(0.)', _whole(period(0.)), "a period schedule must return iterations >= 1")
+    else: _check_positive_int('period', period, "the number of iterations between reallocations (or a function of training progress)")
+
+def _check_stop_pct(stop_pct):
+    if not (isinstance(stop_pct, (int, float)) and 0 <= stop_pct <= 1):
+        raise ValueError(f"stop_pct must be in [0, 1] (the fraction of training after which reallocation stops), got {stop_pct!r}")
+
 def _groups(sizes, chunk):
     "(first, end) tensor indices of consecutive runs of tensors with at most `chunk` positions (a larger tensor alone)."
     groups, first, n = [], 0, 0
@@ -490,10 +500,8 @@ class ReallocCallback(SparseCallback):
     "`SparseCallback` whose masks move: the fastai adapter of a `Sparsifier` running `make_reallocator()`'s method every `period` iterations until `stop_pct`."
     def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
         super().__init__(sparsity, dense, distribution, seed, granularity)
-        if callable(period): _check_positive_int('period(0.)', _whole(period(0.)), "a period schedule must return iterations >= 1")
-        else: _check_positive_int('period', period, "the number of iterations between reallocations (or a function of training progress)")
-        if not (isinstance(stop_pct, (int, float)) and 0 <= stop_pct <= 1):
-            raise ValueError(f"stop_pct must be in [0, 1] (the fraction of training after which reallocation stops), got {stop_pct!r}")
+        if period is None: raise ValueError("period must be an integer >= 1, got None: the number of iterations between reallocations (or a function of training progress)")
+        _check_period(period); _check_stop_pct(stop_pct)
         store_attr('period,stop_pct,reset_opt_state')
         self.history = L()
 

@@ -6,11 +6,11 @@ __all__ = ['SparsifierCallback']
 # %% ../nbs/07b_hf.ipynb #29ffb0a5
 import os, torch
 from transformers import TrainerCallback
-from .sparsifier import Sparsifier
+from .sparsifier import Sparsifier, SparsifierView
 from .distributed import unwrap_model
 
 # %% ../nbs/07b_hf.ipynb #8a89e42a
-class SparsifierCallback(TrainerCallback):
+class SparsifierCallback(SparsifierView, TrainerCallback):
     "Train with `method` (a name in `dsr_fast.sparsifier.methods`) at `sparsity` in transformers' `Trainer`: a thin adapter over `Sparsifier`."
     state_file = 'sparsifier.pt'
     def __init__(self, method='dsr', sparsity=0.9, **settings): self.method, self.sparsity, self.settings, self.sp = method, sparsity, settings, None
@@ -25,16 +25,13 @@ class SparsifierCallback(TrainerCallback):
         if state.global_step > 0: self._resume(args, state)
     def _resume(self, args, state):
         "A resumed run: the masks came with the model's weights; the method's state comes from the checkpoint's `sparsifier.pt`."
-        path = os.path.join(args.output_dir, f'checkpoint-{state.global_step}', self.state_file)
+        path = self._state_path(args, state)
         if not os.path.exists(path):
             raise FileNotFoundError(f"resuming at step {state.global_step} needs {path} (the method's state, saved with each checkpoint "
                                     "by SparsifierCallback): resume from a checkpoint of a run trained with this callback")
         self.sp.load_state_dict(torch.load(path, weights_only=False))
     def on_step_end(self, args, state, control, **kwargs): self.sp.step()
-    def on_save(self, args, state, control, **kwargs):
-        torch.save(self.sp.state_dict(), os.path.join(args.output_dir, f'checkpoint-{state.global_step}', self.state_file))
-    @property
-    def masks(self): return self.sp.masks
-    @property
-    def history(self): return self.sp.history
-    def summary(self): return self.sp.summary()
+    def on_save(self, args, state, control, **kwargs): torch.save(self.sp.state_dict(), self._state_path(args, state))
+    def _state_path(self, args, state):
+        "The method's state file in the checkpoint of this step (the one `Trainer` saves, or resumes from)."
+        return os.path.join(args.output_dir, f'checkpoint-{state.global_step}', self.state_file)

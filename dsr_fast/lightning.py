@@ -6,10 +6,10 @@ __all__ = ['SparsifierCallback']
 # %% ../nbs/07c_lightning.ipynb #55d79499
 import torch
 import lightning.pytorch as pl
-from .sparsifier import Sparsifier
+from .sparsifier import Sparsifier, SparsifierView
 
 # %% ../nbs/07c_lightning.ipynb #1fdddebe
-class SparsifierCallback(pl.Callback):
+class SparsifierCallback(SparsifierView, pl.Callback):
     "Train a `LightningModule` with `method` (a name in `dsr_fast.sparsifier.methods`) at `sparsity`: a thin adapter over `Sparsifier`."
     def __init__(self, method='dsr', sparsity=0.9, **settings):
         self.method, self.sparsity, self.settings, self.sp, self._loaded = method, sparsity, settings, None, None
@@ -29,8 +29,3 @@ class SparsifierCallback(pl.Callback):
             self.sp.step()
     def state_dict(self): return {} if self.sp is None else self.sp.state_dict()
     def load_state_dict(self, state_dict): self._loaded = state_dict or None
-    @property
-    def masks(self): return self.sp.masks
-    @property
-    def history(self): return self.sp.history
-    def summary(self): return self.sp.summary()

@@ -6,18 +6,18 @@ Docs: https://dsr-fast.github.io/dsr_fast/sparsifier.html.md"""
 
 # %% auto #0
 __all__ = ['methods', 'register_method', 'method_class', 'Static', 'DSRPlus', 'torch_optimizer', 'learning_rate',
-           'reset_opt_state', 'Sparsifier', 'method_settings', 'GraNet', 'SparsifyCallback']
+           'reset_opt_state', 'Sparsifier', 'method_settings', 'GraNet', 'SparsifierView', 'SparsifyCallback']
 
 # %% ../nbs/07a_sparsifier.ipynb #ccd64729
+from .masks import *
+from .dsr import *
+from .dsr import _check_positive_int, _check_period, _check_stop_pct, _opt_states, _whole
+from .baselines import *
+from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
 from fastcore.all import *
 from fastai.basics import *
 from fastai.callback.fp16 import MixedPrecision
 import torch, math, inspect, copy
-from .masks import *
-from .dsr import *
-from .dsr import _check_positive_int, _opt_states, _whole
-from .baselines import *
-from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
 
 # %% ../nbs/07a_sparsifier.ipynb #3985c981
 methods = {}
@@ -70,11 +70,6 @@ def reset_opt_state(opt, masks, changed):
                 if isinstance(v, Tensor) and v.shape == w.shape: v.mul_(~c.view_as(v))
 
 # %% ../nbs/07a_sparsifier.ipynb #ce1e619f
-def _check_period(period):
-    if period is None: return
-    if callable(period): _check_positive_int('period(0.)', _whole(period(0.)), "a period schedule must return iterations >= 1")
-    else: _check_positive_int('period', period, "the number of optimizer steps between reallocations (or a function of training progress)")
-
 class Sparsifier:
     "Sparse training of `model` by `method` at `sparsity`: masks made now, `step()` after every `optimizer.step()`."
     def __init__(self, model, optimizer=None, method='dsr', sparsity=0.9, total_steps=None, dense='first', distribution=None,
@@ -83,9 +78,7 @@ class Sparsifier:
         cls = type(method) if made else method_class(method)
         d = {**dict(period=100, stop_pct=0.95, distribution='uniform'), **cls.defaults}
         period, stop_pct, distribution = ifnone(period, d['period']), ifnone(stop_pct, d['stop_pct']), ifnone(distribution, d['distribution'])
-        check_sparsity(sparsity); _check_period(period)
-        if not (isinstance(stop_pct, (int, float)) and 0 <= stop_pct <= 1):
-            raise ValueError(f"stop_pct must be in [0, 1] (the fraction of training after which reallocation stops), got {stop_pct!r}")
+        check_sparsity(sparsity); _check_period(period); _check_stop_pct(stop_pct)
         if total_steps is not None: _check_positive_int('total_steps', total_steps, "the number of optimizer steps of the whole training")
         self.model = unwrap_model(model)
         if made: self.masks = method.masks
@@ -276,7 +269,15 @@ class GraNet(Reallocator):
         return sum(min(n, int(n * s + 0.1)) for n in self.start)
 
 # %% ../nbs/07a_sparsifier.ipynb #b73011b3
-class SparsifyCallback(Callback):
+class SparsifierView:
+    "What every adapter shows of its `Sparsifier` `self.sp`: the masks, the history and the summary."
+    @property
+    def masks(self): return self.sp.masks
+    @property
+    def history(self): return self.sp.history
+    def summary(self): return self.sp.summary()
+
+class SparsifyCallback(SparsifierView, Callback):
     "Train a fastai `Learner` with `method` (a name in `methods`) at `sparsity`: a thin adapter over `Sparsifier`."
     order = MixedPrecision.order - 1
     def __init__(self, method='dsr', sparsity=0.9, **settings): self.method, self.sparsity, self.settings, self.sp = method, sparsity, settings, None
@@ -296,8 +297,3 @@ class SparsifyCallback(Callback):
         if self.skipped: self.skipped = False; self.sp.cancel()
         else: self.sp.step(self.pct_train)
     def after_fit(self): self.sp.set_optimizer(None)   # (the learner's optimizer is its own again: no hook, nothing held)
-    @property
-    def masks(self): return self.sp.masks
-    @property
-    def history(self): return self.sp.history
-    def summary(self): return self.sp.summary()
