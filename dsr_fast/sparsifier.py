@@ -91,7 +91,7 @@ class Sparsifier:
         self.method = method if made else cls(self.masks, seed=seed, keep_changes=reset_opt_state, **settings)
         self.name = method if isinstance(method, str) else cls.__name__
         store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed')
-        self.history, self._n, self._prepared, self._hook, self.run_step = L(), int(self.model.mask_iter), False, None, None
+        self.history, self._n, self._prepared, self._due, self._hook, self.run_step = L(), int(self.model.mask_iter), False, False, None, None
         self.set_optimizer(optimizer)
         if optimizer is not None: self.progress(self._n + 1)   # (fails now, not at the first step, if the method needs total_steps)
 
@@ -140,7 +140,8 @@ def before_update(self: Sparsifier, pct=None):
     n, m = self._n + 1, self.method
     pct = self.progress(n, pct)
     if pct is not None or not m.uses_progress: m.update(pct, self.stop_pct)
-    if self.is_step(n, pct):
+    self._due = self.is_step(n, pct)                          # (the step after the update reallocates: decided once, here)
+    if self._due:
         if 'grads' in m.needs: m.save_grads()
         if 'signs' in m.needs: m.save_signs()
     if self.optimizer is not None: m.before_update(n, learning_rate(self.optimizer))
@@ -163,14 +164,12 @@ def step(self: Sparsifier, pct=None):
     self._n = n = self._n + 1
     self.model.mask_iter.fill_(n)
     self.masks.apply()
-    pct = self.progress(n, pct)
-    return self.reallocate(n, pct) if self.is_step(n, pct) else None
+    return self.reallocate(n) if self._due else None
 
 @patch
-def reallocate(self: Sparsifier, n, pct):
-    "One reallocation step of the method after optimizer step `n`, recorded in `history`."
+def reallocate(self: Sparsifier, n):
+    "One reallocation step of the method after optimizer step `n` (its schedules set by `before_update`), recorded in `history`."
     m = self.method
-    if pct is not None or not m.uses_progress: m.update(pct, self.stop_pct)
     if 'momentum' in m.needs: m.save_momentum(self._torch_opt or self.optimizer)
     K = (self.run_step or m.step)()                          # (an adapter may replay the step, e.g. as a CUDA graph)
     self.masks.budget = m.budget()
