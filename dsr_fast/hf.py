@@ -6,20 +6,16 @@ __all__ = ['SparsifierCallback']
 # %% ../nbs/07b_hf.ipynb #29ffb0a5
 import os, torch
 from transformers import TrainerCallback
-from .sparsifier import Sparsifier, SparsifierView
-from .distributed import unwrap_model
+from .sparsifier import SparsifierView
 
 # %% ../nbs/07b_hf.ipynb #8a89e42a
 class SparsifierCallback(SparsifierView, TrainerCallback):
     "Train with `method` (a name in `dsr_fast.sparsifier.methods`) at `sparsity` in transformers' `Trainer`: a thin adapter over `Sparsifier`."
     state_file = 'sparsifier.pt'
-    def __init__(self, method='dsr', sparsity=0.9, **settings): self.method, self.sparsity, self.settings, self.sp = method, sparsity, settings, None
-    def _setup(self, model):
-        if model is not None and (self.sp is None or self.sp.model is not unwrap_model(model)):
-            self.sp = Sparsifier(model, None, self.method, self.sparsity, **self.settings)
-    def on_init_end(self, args, state, control, model=None, **kwargs): self._setup(model)
+    def on_init_end(self, args, state, control, model=None, **kwargs):
+        if model is not None: self.attach(model)      # (None: the trainer makes its model with model_init when training begins)
     def on_train_begin(self, args, state, control, model=None, optimizer=None, **kwargs):
-        self._setup(model)
+        self.attach(model)
         self.sp.total_steps = state.max_steps
         self.sp.set_optimizer(optimizer)
         if state.global_step > 0: self._resume(args, state)

@@ -6,16 +6,14 @@ __all__ = ['SparsifierCallback']
 # %% ../nbs/07c_lightning.ipynb #55d79499
 import torch
 import lightning.pytorch as pl
-from .sparsifier import Sparsifier, SparsifierView
+from .sparsifier import SparsifierView
 
 # %% ../nbs/07c_lightning.ipynb #1fdddebe
 class SparsifierCallback(SparsifierView, pl.Callback):
     "Train a `LightningModule` with `method` (a name in `dsr_fast.sparsifier.methods`) at `sparsity`: a thin adapter over `Sparsifier`."
-    def __init__(self, method='dsr', sparsity=0.9, **settings):
-        self.method, self.sparsity, self.settings, self.sp, self._loaded = method, sparsity, settings, None, None
+    _loaded = None                                            # a checkpoint's method state, until training starts
     def setup(self, trainer, pl_module, stage):
-        if stage == 'fit' and (self.sp is None or self.sp.model is not pl_module):
-            self.sp = Sparsifier(pl_module, None, self.method, self.sparsity, **self.settings)
+        if stage == 'fit': self.attach(pl_module)
     def on_train_start(self, trainer, pl_module):
         if len(trainer.optimizers) != 1:
             raise ValueError(f"SparsifierCallback drives one optimizer, configure_optimizers returned {len(trainer.optimizers)}: return one")

@@ -269,7 +269,12 @@ class GraNet(Reallocator):
 
 # %% ../nbs/07a_sparsifier.ipynb #b73011b3
 class SparsifierView:
-    "What every adapter shows of its `Sparsifier` `self.sp`: the masks, the history and the summary."
+    "What every adapter holds: the `Sparsifier` `sp` of `method` at `sparsity`, made on the model it is given; its masks, history and summary."
+    def __init__(self, method='dsr', sparsity=0.9, **settings): self.method, self.sparsity, self.settings, self.sp = method, sparsity, settings, None
+    def attach(self, model):
+        "The `Sparsifier` on `model` (the real one inside any wrapper), made now unless this adapter already drives that model."
+        if self.sp is None or self.sp.model is not unwrap_model(model): self.sp = Sparsifier(model, None, self.method, self.sparsity, **self.settings)
+        return self.sp
     @property
     def masks(self): return self.sp.masks
     @property
@@ -279,11 +284,9 @@ class SparsifierView:
 class SparsifyCallback(SparsifierView, Callback):
     "Train a fastai `Learner` with `method` (a name in `methods`) at `sparsity`: a thin adapter over `Sparsifier`."
     order = MixedPrecision.order - 1
-    def __init__(self, method='dsr', sparsity=0.9, **settings): self.method, self.sparsity, self.settings, self.sp = method, sparsity, settings, None
     def after_create(self): self._setup()
     def _setup(self):
-        model = unwrap_model(self.learn.model)
-        if self.sp is None or self.sp.model is not model: self.sp = Sparsifier(model, None, self.method, self.sparsity, **self.settings)
+        self.attach(self.learn.model)
         hide_in_wrappers(self.learn.model)
     def before_fit(self):
         self._setup()
