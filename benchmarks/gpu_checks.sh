@@ -11,7 +11,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 python3 -c "import torch, fastai; print('torch', torch.__version__, 'fastai', fastai.__version__, torch.cuda.get_device_name())"
 rc=0
 # the tests of the notebooks with cuda cells, in parallel, every cell (flagged or not)
-nbdev-test --flags cuda --n-workers 3 --file-re '^(04_dsr|07_baselines|12_distributed|16_inference)\.ipynb$' --cell-timeout 300 2>&1 | tee "$OUT/tests.txt" || rc=1
+nbdev-test --flags cuda --n-workers 3 --file-re '^(04_primitives|05_engine|06_dsr|07_baselines|09_callbacks|13_inference|14_distributed)\.ipynb$' --cell-timeout 300 2>&1 | tee "$OUT/tests.txt" || rc=1
 python3 benchmarks/realloc.py --device cuda --repeats 20 2>&1 | tee "$OUT/realloc_cuda.txt" || rc=1
 python3 benchmarks/realloc.py --device cuda --repeats 20 --select radix --skip-reference 2>&1 | tee "$OUT/realloc_cuda_radix.txt" || rc=1
 python3 benchmarks/inference.py --device cuda --models mlp,transformer 2>&1 | tee "$OUT/inference_cuda.txt" || rc=1

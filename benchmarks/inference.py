@@ -19,7 +19,8 @@ from fastai.basics import *
 from fastai.callback.progress import ProgressCallback
 from dsr_fast.data import get_dls
 from dsr_fast.models import lenet_300_100, small_cnn, PatchTransformer, Layers
-from dsr_fast.dsr import DSRCallback, fold_masks
+from dsr_fast.callbacks import DSRCallback
+from dsr_fast.export import fold_masks
 from dsr_fast.inference import sparse_inference, example_batch, paired_ms, state_bytes
 
 def wide_mlp(n_in=64, n_out=10, width=4096):

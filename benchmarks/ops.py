@@ -9,7 +9,8 @@ the host, is left out).
 import argparse, torch, torch.nn as nn
 from dsr_fast.masks import Masks
 from dsr_fast.models import resnet50_model
-from dsr_fast.dsr import DSR, count_ops
+from dsr_fast.dsr import DSR
+from dsr_fast.primitives import count_ops
 from dsr_fast.baselines import SET, RigL, SNFS, DeepR, Prune
 
 def reallocator(method, masks):

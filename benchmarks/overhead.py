@@ -23,7 +23,7 @@ from fastai.callback.progress import ProgressCallback
 from dsr_fast.data import get_dls
 from dsr_fast.models import dsr_model, default_arch
 from dsr_fast.masks import SparseCallback
-from dsr_fast.dsr import DSRCallback
+from dsr_fast.callbacks import DSRCallback
 
 def sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()

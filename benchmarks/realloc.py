@@ -20,7 +20,9 @@ import torch
 from fastcore.script import call_parse
 from dsr_fast.models import resnet50_model
 from dsr_fast.masks import Masks
-from dsr_fast.dsr import DSR, GraphedStep, hash_keys, count_ops
+from dsr_fast.dsr import DSR
+from dsr_fast.engine import GraphedStep
+from dsr_fast.primitives import hash_keys, count_ops
 from dsr_fast.reference import dsr_step_ref
 
 def resnet50_dense(name, m): return name == 'conv1' or 'downsample' in name

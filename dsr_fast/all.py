@@ -15,9 +15,13 @@ from .data import *
 from .models import *
 from .distributed import *
 from .masks import *
+from .primitives import *
+from .engine import *
 from .dsr import *
 from .baselines import *
 from .sparsifier import *
+from .callbacks import *
+from .export import *
 from .train import *
 from .demo import *
 from .inference import *
