@@ -4,7 +4,7 @@ from pathlib import Path
 
 def cell_md(c):
     src = ''.join(c['source'])
-    if c['cell_type'] == 'markdown': return src
+    if c['cell_type'] == 'markdown': return re.sub(r'\]\((images/[^)]+)\)', r'](nbs/\1)', src)   # (the README sits one folder up)
     if re.match(r'\s*#\|\s*hide', src): return None
     code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|'))
     return f"```python\n{code}\n```"

@@ -9,13 +9,13 @@ __all__ = ['SET', 'RigL', 'DeepR', 'gaussian_noise', 'cubic_sparsity', 'Prune', 
            'GraNet']
 
 # %% ../nbs/07_baselines.ipynb #28bfa4dd
-from fastcore.all import *
-from fastai.basics import *
-import torch, math, itertools
 from .masks import *
 from .primitives import *
 from .primitives import _check_positive_int, _opt_states
 from .engine import *
+from fastcore.all import *
+from fastai.basics import *
+import torch, math, itertools
 
 # %% ../nbs/07_baselines.ipynb #6e4e2293
 def _check_fraction(name, v, fix):

@@ -9,10 +9,6 @@ __all__ = ['ReallocCallback', 'DSRCallback', 'SETCallback', 'RigLCallback', 'Dee
            'SparsifyCallback']
 
 # %% ../nbs/09_callbacks.ipynb #d4448e2f
-from fastcore.all import *
-from fastai.basics import *
-from fastai.callback.fp16 import MixedPrecision
-import torch, math, warnings
 from .masks import *
 from .primitives import _check_positive_int, _whole
 from .engine import *
@@ -23,6 +19,10 @@ from .baselines import *
 from .baselines import _check_fraction, _check_min_keep
 from .sparsifier import *
 from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
+from fastcore.all import *
+from fastai.basics import *
+from fastai.callback.fp16 import MixedPrecision
+import torch, math, warnings
 
 # %% ../nbs/09_callbacks.ipynb #d673ae61
 class ReallocCallback(SparseCallback):
@@ -120,8 +120,9 @@ def plot_density(self: ReallocCallback, ax=None):
     its = [h['iter'] for h in self.history]
     dens = torch.stack([h['counts'].cpu() for h in self.history]).double() / torch.tensor(self.masks.sizes).double()
     for i, n in enumerate(self.masks.names): ax.plot(its, dens[:, i].numpy(), label=n)
-    ax.set(xlabel='iteration', ylabel='density', title='per-layer density during training')
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_xlabel('iteration', fontsize=11); ax.set_ylabel('density (active fraction)', fontsize=11)
+    ax.set_title('per-layer density during training', fontsize=12); ax.tick_params(labelsize=10)
+    ax.legend(fontsize=10, ncol=2 if len(self.masks.names) > 6 else 1, title='layer', title_fontsize=10)
     return ax
 
 @patch
@@ -130,11 +131,15 @@ def plot_threshold(self: DSRCallback, axs=None):
     import matplotlib.pyplot as plt
     if axs is None: _, axs = plt.subplots(1, 2, figsize=(10, 3.5))
     its = [h['iter'] for h in self.history]
-    axs[0].semilogy(its, [float(h['H']) for h in self.history]); axs[0].set(xlabel='iteration', ylabel='H', title='adaptive threshold')
-    axs[1].plot(its, [int(h['K']) for h in self.history], '.-', label='K')
+    axs[0].semilogy(its, [float(h['H']) for h in self.history], label='H'); axs[0].set(xlabel='iteration', ylabel='threshold H', title='adaptive threshold')
+    axs[1].plot(its, [int(h['K']) for h in self.history], '.-', label='K (pruned)')
     n, d = np.array([h.get('N_p', self.reallocator.n_prune) for h in self.history], dtype=float), self.reallocator.delta
     axs[1].fill_between(its, n * (1 - d), n * (1 + d), color='C1', alpha=0.3, label='N_p(1 ± δ)')
-    axs[1].set(xlabel='iteration', ylabel='weights pruned', title='K per step'); axs[1].legend()
+    axs[1].set(xlabel='iteration', ylabel='weights pruned', title='K per step')
+    for ax in axs:
+        ax.legend(fontsize=10); ax.tick_params(labelsize=10)
+        ax.xaxis.label.set_size(11); ax.yaxis.label.set_size(11); ax.title.set_size(12)
+    axs[0].figure.tight_layout()
     return axs
 
 # %% ../nbs/09_callbacks.ipynb #0429eb0e

@@ -8,14 +8,14 @@ Docs: https://dsr-fast.github.io/dsr_fast/dsr.html.md"""
 __all__ = ['growths', 'recommended_dsr', 'DSR', 'default_n_prune', 'piecewise_period', 'DSRPlus']
 
 # %% ../nbs/06_dsr.ipynb #dcc2d34c
-from fastcore.all import *
-from fastai.basics import *
-import torch, math
 from .masks import *
 from .primitives import *
 from .primitives import _check_positive_int, _whole
 from .engine import *
 from .distributed import register_state
+from fastcore.all import *
+from fastai.basics import *
+import torch, math
 
 # %% ../nbs/06_dsr.ipynb #3ac64a2b
 def _check_delta(delta):

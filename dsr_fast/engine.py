@@ -8,13 +8,13 @@ Docs: https://dsr-fast.github.io/dsr_fast/engine.html.md"""
 __all__ = ['methods', 'Reallocator', 'register_method', 'method_class', 'Static', 'GraphedStep']
 
 # %% ../nbs/05_engine.ipynb #2aee2c67
-from fastcore.all import *
-from fastai.basics import *
-import torch, math, itertools
 from .masks import *
 from .primitives import *
 from .primitives import _check_positive_int, _whole, _groups
 from .distributed import register_state
+from fastcore.all import *
+from fastai.basics import *
+import torch, math, itertools
 
 # %% ../nbs/05_engine.ipynb #7af7a363
 def _check_period(period):
