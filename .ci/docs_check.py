@@ -2,13 +2,13 @@
 """Docs check: every docs notebook, as committed, shows what its prose promises and nothing a reader should not see.
 
 Fails (exit 1, one line per defect) on:
-- a saved warning, stderr stream or traceback in an output;
+- a saved warning, stderr stream or traceback in an output, or a progress bar saved as text;
 - a machine or temporary path in shown code or in an output;
 - internal wording in markdown, shown code or output;
 - a displaying cell with no saved output: its last line is an expression (not ended by `;`, not a test or an
   assignment), or it calls a plot, summary or report, or it prints.
 
-Usage: python .ci/docs_check.py [NOTEBOOK ...]   (default: every nbs/*.ipynb)
+Usage: python .ci/docs_check.py [--fix] [NOTEBOOK ...]   (default: every nbs/*.ipynb; --fix takes progress bars out of saved text)
 """
 import ast, json, re, sys
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 PATH_RE = re.compile(r"(?<![\w.])(/tmp/|/work/|/home/|/root/|/Users/|/var/folders/|/private/var/|[A-Za-z]:\\\\Users\\\\)|site-packages|/tmp[a-z0-9_]{8}|\btmp[a-z0-9_]{8}\b")
 INTERNAL_RE = re.compile(r"\b(this|the) (issue|ticket|session|brief)('s)?\b(?! tracker)|\bissue #?\d+\b|\bTODO\b|\bFIXME\b|\bXXX\b|"
                          r"\b(written|generated|made) by (an? )?(AI|assistant|agent|language model|LLM)\b|\bClaude\b|\bthe user asked\b", re.I)
+BAR_RE = re.compile(r"█|\|-{5,}\||\d+\.\d+% \[\d+/\d+")
 WARN_RE = re.compile(r"\b\w*Warning: |Traceback \(most recent call last\)")
 NO_DISPLAY_CALLS = {'test_eq', 'test_ne', 'test_close', 'test_fail', 'test_is', 'test_warns', 'test_stdout', 'test_shuffled',
                     'test_eq_type', 'test', 'show_doc', 'set_seed', 'nbdev_export', 'filterwarnings',
@@ -65,6 +66,11 @@ def displays(source):
         if SHOW_NAMES.match(name): return f"it calls {name}"
     return None
 
+def without_bars(text):
+    "`text` as a terminal shows it once done (each line's last carriage-return segment), progress-bar lines left out."
+    lines = [l.split('\r')[-1] if l.split('\r')[-1].strip() else next((x for x in reversed(l.split('\r')) if x.strip()), '') for l in text.split('\n')]
+    return '\n'.join(l for l in lines if not BAR_RE.search(l)).replace('█', '')
+
 def output_text(o):
     if o.get('output_type') == 'stream': return ''.join(o.get('text', ''))
     if o.get('output_type') == 'error': return '\n'.join(o.get('traceback', []))
@@ -78,6 +84,9 @@ def check_notebook(path):
     for i, c in enumerate(nb['cells']):
         src = ''.join(c['source'])
         where = f"{name} cell {i}"
+        if c['cell_type'] not in ('markdown', 'code', 'raw'):
+            out.append(f"{where}: cell type {c['cell_type']!r} is not a notebook cell type (markdown, code or raw): Jupyter cannot open the page")
+            continue
         if c['cell_type'] == 'markdown':
             if m := INTERNAL_RE.search(src): out.append(f"{where}: internal wording {m.group(0)!r} in the text")
             continue
@@ -95,6 +104,7 @@ def check_notebook(path):
             if o.get('output_type') == 'error': out.append(f"{where}: a saved traceback ({o.get('ename')})")
             elif o.get('output_type') == 'stream' and o.get('name') == 'stderr': out.append(f"{where}: saved stderr: {t.strip()[:80]!r}")
             elif WARN_RE.search(t): out.append(f"{where}: a saved warning or traceback: {WARN_RE.search(t).group(0)!r}")
+            if o.get('output_type') == 'stream' and BAR_RE.search(t): out.append(f"{where}: a progress bar saved as text (run `python .ci/docs_check.py --fix`)")
             if not is_hidden(d):
                 if m := PATH_RE.search(t): out.append(f"{where}: a machine or temporary path {m.group(0)!r} in the output")
                 if m := INTERNAL_RE.search(t): out.append(f"{where}: internal wording {m.group(0)!r} in the output")
@@ -102,8 +112,25 @@ def check_notebook(path):
         if not outs and (why := displays(src)): out.append(f"{where}: no saved output, but {why}")
     return out
 
+def fix_bars(path):
+    "Rewrite the notebook at `path` with progress bars taken out of its saved text outputs; the number of outputs changed."
+    nb, n = json.loads(Path(path).read_text()), 0
+    for c in nb['cells']:
+        for o in c.get('outputs', []):
+            if o.get('output_type') == 'stream' and BAR_RE.search(t := ''.join(o['text'])):
+                o['text'] = without_bars(t); n += 1
+        c['outputs'] = [o for o in c.get('outputs', []) if not (o.get('output_type') == 'stream' and not ''.join(o['text']).strip())] if c['cell_type'] == 'code' else c.get('outputs')
+        if c['cell_type'] != 'code': c.pop('outputs', None)
+    if n: Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+    return n
+
 def main(paths):
+    fix = '--fix' in paths
+    paths = [p for p in paths if p != '--fix']
     paths = paths or sorted(str(p) for p in Path(__file__).resolve().parent.parent.glob('nbs/*.ipynb'))
+    if fix:
+        for p in paths:
+            if n := fix_bars(p): print(f"{Path(p).name}: progress bars taken out of {n} output(s)")
     defects = [d for p in paths for d in check_notebook(p)]
     for d in defects: print(d)
     print(f"docs check: {len(defects)} defect(s) in {len(paths)} notebook(s)")

@@ -31,6 +31,8 @@ clean = [cell('markdown', '# A page\n\nDSR prunes under a threshold (the paper\'
 assert defects(*clean) == [], defects(*clean)
 
 seeded = {
+    'is not a notebook cell type': cell('md', '# a heading'),
+    'a progress bar saved as text': cell('code', 'learn.fit(1)', [out_text('epoch  loss\n\rEpoch 1/1 : |███-----| 40.00% [2/5 00:00<00:01]\n0  0.5\n')]),
     'saved stderr': cell('code', 'f(1)', [out_value('1'), out_text('something went wrong\n', 'stderr')]),
     'a saved warning': cell('code', 'f(1)', [out_text('/x/y.py:3: FutureWarning: old\n')]),
     'a saved traceback': cell('code', 'f(1)', [dict(output_type='error', ename='ValueError', evalue='bad', traceback=['Traceback'])]),
@@ -47,3 +49,8 @@ for what, bad in seeded.items():
     found = defects(*clean, bad)
     assert len(found) == 1 and what in found[0], (what, found)
 print(f"docs check tests: a clean page passes, {len(seeded)} seeded defects are each found")
+
+from docs_check import without_bars
+test = "█\repoch  train_loss\n█\r\rEpoch 1/2 : |---------| 0.00% [0/22 00:00<?]\rEpoch 1/2 : |██-------| 4.55% [1/22 00:00<00:02]\n0      2.30\n"
+assert without_bars(test) == "epoch  train_loss\n0      2.30\n", repr(without_bars(test))
+print("without_bars keeps the table and drops the bars")

@@ -81,7 +81,7 @@ def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epoch
         if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for but CUDA is not available: use --device cpu")
 
 # %% ../nbs/15_train.ipynb #6057a939
-def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=5, bs=None, lr=1e-2, seed=0,
+def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=8, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, opt='adam', momentum=0.9, nesterov=False,
           wd=None, lr_steps=None, gamma=0.1, size=None, **method_kwargs):
     "Train `arch` on `dataset` with `method`; return the `Learner` and a summary dict."
