@@ -1,4 +1,4 @@
-"""The methods DSR is compared with (SET, RigL, SNFS, DeepR, gradual magnitude pruning, a thin dense network), each a few lines on the same engine as DSR.
+"""The methods DSR is compared with (SET, RigL, SNFS, DeepR, gradual magnitude pruning, GraNet, a thin dense network), each a few lines on the same engine as DSR.
 
 Docs: https://dsr-fast.github.io/dsr_fast/baselines.html.md"""
 

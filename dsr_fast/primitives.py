@@ -160,7 +160,7 @@ def sort_smallest(keys, k, sizes, starts=None):
     return torch.empty(n, dtype=torch.bool, device=keys.device).scatter_(0, order, edges[:-1].cumsum(0, dtype=torch.int8).bool())
 
 def select_smallest(keys, k, sizes, bits, digit=None):
-    "Flags of the `k[i]` smallest of the non-negative int64 `keys` < 2**`bits` in each consecutive segment of `sizes` (a tensor), lower index first on ties."
+    "Flags of the `k[i]` smallest of the non-negative int64 `keys` below 2 to the power `bits` in each consecutive segment of `sizes` (a tensor), lower index first on ties."
     n, T, dev = keys.numel(), sizes.numel(), keys.device
     digit = digit or _digit_width(n, T)
     seg = torch.repeat_interleave(torch.arange(T, device=dev), sizes, output_size=n) if T > 1 else torch.zeros(1, dtype=torch.long, device=dev)  # (not 0-d: indexing by it would read it back)
