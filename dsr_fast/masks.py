@@ -41,14 +41,14 @@ def weight_plan(model, dense='first'):
     ts = weight_tensors(model)
     ok = [t for t in ts if t.why is None]
     hit = lambda name, t: name in (t.name, t.path) or t.path.startswith(name + '.')   # the tensor, or a module that holds it
-    if dense == 'first': keep, why = {ok[0].path} if ok else set(), "kept dense: the first layer (dense='first')"
-    elif callable(dense): keep, why = {t.path for t in ok if dense(t.name, t.module)}, 'kept dense by the dense= predicate'
+    if dense == 'first': keep, why = {ok[0].path} if ok else set(), "the first layer (dense='first')"
+    elif callable(dense): keep, why = {t.path for t in ok if dense(t.name, t.module)}, 'chosen by the dense= predicate'
     else:
         names = set(L(dense))
         unknown = {n for n in names if not any(hit(n, t) for t in ok)}
         if unknown: raise ValueError(f"dense names {sorted(unknown)} are not weight tensors (parameters with ≥ 2 dimensions) or their modules; "
                                      f"candidates are: {', '.join(t.name for t in ok)}")
-        keep, why = {t.path for t in ok if any(hit(n, t) for n in names)}, 'kept dense by dense='
+        keep, why = {t.path for t in ok if any(hit(n, t) for n in names)}, 'named in dense='
     return [t._replace(why=why) if t.why is None and t.path in keep else t for t in ts]
 
 def sparse_weights(model, dense='first'):
