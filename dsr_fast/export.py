@@ -25,6 +25,7 @@ def fold_masks(model):
     model.__dict__.pop('_ddp_params_and_buffers_to_ignore', None)
     return model
 
+# %% ../nbs/12_export.ipynb #5b5dc5d7
 def csr_tensor(crow, col, values, shape):
     "A CSR matrix from its parts (without PyTorch's beta-state warning)."
     with warnings.catch_warnings():
@@ -38,6 +39,7 @@ def to_csr(t):
         c = t.reshape(t.shape[0], -1).to_sparse_csr()
     return csr_tensor(c.crow_indices().int(), c.col_indices().int(), c.values(), c.shape)
 
+# %% ../nbs/12_export.ipynb #a510ad44
 def compact_state_dict(model):
     "The folded model's state dict with every sparse weight as a CSR tensor (output channels × the rest)."
     sparse = {t.path for t in masked_tensors(model)}
