@@ -178,8 +178,8 @@ def _check_min_keep(min_keep):
 @register_method('snfs')
 class SNFS(Reallocator):
     "Sparse momentum: prune the smallest `rate` of each layer, redistribute by mean momentum, grow by momentum."
-    needs, uses_progress, state_names = ('momentum',), True, ('floor',)
-    def __init__(self, masks, prune_rate=0.5, # the fraction of each layer's active weights pruned per step, cosine-decayed (or a function of progress)
+    needs, defaults, uses_progress, state_names = ('momentum',), dict(distribution='erk', stop_pct=0.75), True, ('floor',)
+    def __init__(self, masks, prune_rate=0.2, # the fraction of each layer's active weights pruned per step, cosine-decayed (or a function of progress)
                  seed=0, keep_changes=False,
                  min_keep=0.5):   # each layer keeps at least this fraction of its initial weights
         _check_fraction('prune_rate', prune_rate(0.) if callable(prune_rate) else prune_rate, "the fraction of each layer's active weights pruned per step (or a function of progress)")
@@ -192,13 +192,19 @@ class SNFS(Reallocator):
         r = self.prune_rate
         self.rate = r(pct) if callable(r) else r * (1 + math.cos(math.pi * pct / stop_pct)) / 2
 
+    def layer_rates(self, density, mean_mom):
+        "Each layer's prune rate: `rate`, but at most its sparsity for a layer over 80% dense whose share of the momentum is above average (as sparse momentum's code)."
+        share = mean_mom / mean_mom.sum().clamp(min=1e-30)
+        full = (density > 0.8) & (share > 1 / len(share))
+        return torch.where(full, (1 - density).clamp(max=self.rate), self.rate)
+
     def decide(self, absw, mask):
         if self.scores is None: raise RuntimeError("SNFS needs momentum: call save_momentum(opt) before the step")
         size_t, seg = self.consts(mask.device)[0], self.segments(mask.device)
         n_act = seg.sum(mask)
-        k_i = (n_act * self.rate).floor().long()
-        pruned = self.smallest_active(absw, mask, k_i)
         mean_mom = seg.sum(self.scores * mask) / n_act.clamp(min=1)   # (float64 sums)
+        k_i = (n_act * self.layer_rates(n_act.double() / size_t, mean_mom)).floor().long()
+        pruned = self.smallest_active(absw, mask, k_i)
         weight = (mean_mom / mean_mom.max().clamp(min=1e-30) * 2**20).round().long()
         floor = self.cached('floor', mask.device, lambda d: torch.tensor(self.floor, dtype=torch.long, device=d))
         free, kept = size_t - n_act, (floor - (n_act - k_i)).clamp(min=0).minimum(k_i)   # what each layer needs to keep its floor

@@ -14,7 +14,7 @@ from .primitives import _check_positive_int, _whole
 from .engine import *
 from .engine import _check_period, _check_stop_pct
 from .dsr import *
-from .dsr import _check_delta, _check_h_init, _check_growth
+from .dsr import _check_delta, _check_h_init, _check_growth, _check_n_prune_decay
 from .baselines import *
 from .baselines import _check_fraction, _check_min_keep
 from .sparsifier import *
@@ -74,17 +74,17 @@ class ReallocCallback(SparseCallback):
 class DSRCallback(ReallocCallback):
     "Train with Dynamic Sparse Reparameterization at `sparsity`, reallocating every `period` iterations."
     def __init__(self, sparsity=0.9, n_prune=None, period=100, stop_pct=0.95, delta=0.1, h_init=1e-3, dense='first',
-                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random'):
+                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None):
         super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
         if callable(n_prune): _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
         elif n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget, or a function of progress)")
-        _check_delta(delta); _check_h_init(h_init); _check_growth(growth)
+        _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, n_prune if callable(n_prune) else None)
         if cuda_graph and growth != 'random': raise ValueError("cuda_graph=True replays random growth only: use growth='random', or cuda_graph=False")
-        if cuda_graph and callable(n_prune): raise ValueError("cuda_graph=True captures N_p in the graph: use a fixed n_prune, or cuda_graph=False")
-        store_attr('n_prune,delta,h_init,cuda_graph,growth')
+        if cuda_graph and (callable(n_prune) or n_prune_decay): raise ValueError("cuda_graph=True captures N_p in the graph: use a fixed n_prune (and no n_prune_decay), or cuda_graph=False")
+        store_attr('n_prune,delta,h_init,cuda_graph,growth,n_prune_decay')
 
     def make_reallocator(self):
-        return DSR(self.masks, self.n_prune, self.delta, self.h_init, self.seed, keep_changes=self.reset_opt_state, growth=self.growth)
+        return DSR(self.masks, self.n_prune, self.delta, self.h_init, self.seed, keep_changes=self.reset_opt_state, growth=self.growth, n_prune_decay=self.n_prune_decay)
     def run_step(self):
         if not self.cuda_graph: return self.reallocator.step()
         if getattr(self, '_graphed', None) is None or self._graphed.reallocator is not self.reallocator: self._graphed = GraphedStep(self.reallocator)
@@ -145,8 +145,8 @@ def plot_threshold(self: DSRCallback, axs=None):
 # %% ../nbs/09_callbacks.ipynb #0429eb0e
 @patch(cls_method=True)
 def recommended(cls: DSRCallback, sparsity=0.9, **overrides):
-    "A `DSRCallback` at `sparsity` with the settings of `recommended_dsr` (see Beyond the paper); `overrides` win."
-    return cls(sparsity, **{**recommended_dsr, **overrides})
+    "A `DSRCallback` at `sparsity` with the settings of `dsr+` (`recommended_dsr` and `DSRPlus.defaults`); `overrides` win."
+    return cls(sparsity, **{**DSRPlus.defaults, **recommended_dsr, **overrides})
 
 # %% ../nbs/09_callbacks.ipynb #5499d4d8
 class SETCallback(ReallocCallback):
@@ -192,7 +192,7 @@ class PruneCallback(ReallocCallback):
 # %% ../nbs/09_callbacks.ipynb #97a98e19
 class SNFSCallback(ReallocCallback):
     "Train with sparse momentum at `sparsity`: prune rate `prune_rate`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
-    def __init__(self, sparsity=0.9, prune_rate=0.5, period=100, stop_pct=0.95, dense='first', distribution='uniform', seed=0, min_keep=0.5):
+    def __init__(self, sparsity=0.9, prune_rate=0.2, period=100, stop_pct=0.75, dense='first', distribution='erk', seed=0, min_keep=0.5):
         _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
         _check_min_keep(min_keep)
         super().__init__(sparsity, period, stop_pct, dense, distribution, False, seed)

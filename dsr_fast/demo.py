@@ -11,7 +11,7 @@ __all__ = ['study_keys', 'demo_run', 'ablation_demo', 'study_metrics', 'study_ta
 from .data import digits_dls
 from .models import dsr_model
 from .masks import SparseCallback, weight_density
-from .dsr import recommended_dsr
+from .dsr import DSRPlus
 from .callbacks import DSRCallback, ReallocCallback, SETCallback, RigLCallback
 from fastcore.all import *
 from fastai.basics import *
@@ -28,7 +28,7 @@ def demo_run(method='dsr', sparsity=0.95, n_prune_pct=10, period=4, stop_pct=0.9
     if method in ('dsr', 'dsr+'):
         from dsr_fast.masks import mask_plan
         make = DSRCallback.recommended if method == 'dsr+' else DSRCallback
-        budget = sum(k for *_, k in mask_plan(model, sparsity, distribution=recommended_dsr.get('distribution', 'uniform') if method == 'dsr+' else 'uniform'))
+        budget = sum(k for *_, k in mask_plan(model, sparsity, distribution=DSRPlus.defaults['distribution'] if method == 'dsr+' else 'uniform'))
         cb = make(sparsity, n_prune=max(1, round(budget * n_prune_pct / 100)), period=period, stop_pct=stop_pct, seed=seed)
     elif method == 'set': cb = SETCallback(sparsity, period=period, stop_pct=stop_pct, seed=seed)
     elif method == 'rigl': cb = RigLCallback(sparsity, period=period, stop_pct=min(stop_pct, 0.75), seed=seed)

@@ -27,6 +27,10 @@ def _check_h_init(h_init):
 # %% ../nbs/06_dsr.ipynb #e01693da
 growths = ('random', 'gradient', 'momentum')
 
+def _check_n_prune_decay(decay, schedule=None):
+    if decay not in (None, 'cosine'): raise ValueError(f"n_prune_decay must be None (N_p fixed, the paper) or 'cosine', got {decay!r}")
+    if decay is not None and schedule is not None: raise ValueError("n_prune is a schedule and n_prune_decay is set: give one of the two")
+
 def _check_growth(growth):
     if growth not in growths: raise ValueError(f"growth must be one of {', '.join(growths)} (where DSR regrows), got {growth!r}")
 
@@ -39,7 +43,8 @@ class DSR(Reallocator):
                  h_init=1e-3,      # the initial threshold H
                  seed=0, keep_changes=False,
                  chunk=2**20, select='sort',
-                 growth='random'): # where DSR regrows: 'random' (the paper), 'gradient' or 'momentum'
+                 growth='random',  # where DSR regrows: 'random' (the paper), 'gradient' or 'momentum'
+                 n_prune_decay=None): # None: N_p fixed (the paper); 'cosine': N_p·(1+cos(π·pct/stop_pct))/2, to zero where reallocation stops
 
         self.n_prune_schedule = n_prune if callable(n_prune) else None   # N_p as a function of training progress
         if callable(n_prune):
@@ -49,9 +54,10 @@ class DSR(Reallocator):
         _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget, or a function of progress)")
         if n_prune > masks.budget:
             raise ValueError(f"n_prune={n_prune:,} is larger than the budget of {masks.budget:,} active weights: choose n_prune <= budget (e.g. 10% of it)")
-        _check_delta(delta); _check_h_init(h_init); _check_growth(growth)
+        _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, self.n_prune_schedule)
         super().__init__(masks, seed, keep_changes, chunk, select)
-        store_attr('n_prune,delta,h_init,growth')
+        store_attr('n_prune,delta,h_init,growth,n_prune_decay')
+        self.n_prune_start = n_prune
         model = masks.model
         register_state(model, 'dsr_threshold', torch.tensor(float(h_init), device=masks.weights[0].device))
 
@@ -60,10 +66,11 @@ class DSR(Reallocator):
     @property
     def needs(self): return {'random': (), 'gradient': ('grads',), 'momentum': ('momentum',)}[self.growth]
     @property
-    def uses_progress(self): return self.n_prune_schedule is not None
+    def uses_progress(self): return self.n_prune_schedule is not None or self.n_prune_decay is not None
     def update(self, pct, stop_pct):
-        "N_p at progress `pct` when it is a schedule, at least 1 and within the budget."
+        "N_p at progress `pct` when it is a schedule or decays, at least 1 and within the budget."
         if self.n_prune_schedule is not None: self.n_prune = min(max(1, _whole(self.n_prune_schedule(pct))), self.masks.budget)
+        elif self.n_prune_decay == 'cosine': self.n_prune = max(1, round(self.n_prune_start * (1 + math.cos(math.pi * min(1., pct / stop_pct))) / 2))
     def record(self): return dict(H=self.threshold.clone(), N_p=self.n_prune)
 
 # %% ../nbs/06_dsr.ipynb #8ba9343c
@@ -116,10 +123,11 @@ class piecewise_period:
     def __repr__(self): return f"piecewise_period({self.steps})"
 
 # %% ../nbs/06_dsr.ipynb #15d6f4e1
-recommended_dsr = dict(growth='momentum')   # the evidence: nbs/26_beyond_the_paper.ipynb
+recommended_dsr = dict(growth='gradient', n_prune_decay='cosine')   # the evidence: nbs/28_extreme_sparsity.ipynb
 
 @register_method('dsr+')
 class DSRPlus(DSR):
-    "DSR with the settings of `recommended_dsr` (growth by momentum); any setting can be overridden."
+    "DSR with RigL's levers: growth where |grad| is largest and N_p on a cosine (`recommended_dsr`), ERK densities, reallocation until 75% of training."
+    defaults = dict(distribution='erk', stop_pct=0.75)
     @delegates(DSR)
     def __init__(self, masks, **settings): super().__init__(masks, **{**recommended_dsr, **settings})

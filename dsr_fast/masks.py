@@ -225,6 +225,12 @@ def n_active(self: Masks):
     return torch.stack([m.sum() for m in self.masks]).sum()
 
 @patch
+def n_nonzero(self: Masks):
+    "Active weights (mask elements) that are not exactly zero: a weight grown at zero that never trained counts in the budget, not here."
+    mask = torch.cat([m.reshape(-1) for m in self.masks])
+    return int(((self.reduce(self.weights) != 0) & mask).sum())
+
+@patch
 def layer_stats(self: Masks):
     "Per sparse layer: name, shape, active weights, size and density."
     return [dict(name=n, shape=tuple(w.shape), active=int(m.sum()), size=w.numel(), density=float(m.float().mean()))
@@ -326,8 +332,8 @@ class SparseCallback(Callback):
         self.learn.metrics = L(self.learn.metrics) + self.extra_metrics()
     def extra_metrics(self): return [ValueMetric(self.current_sparsity, 'sparsity')]
     def summary(self):
-        "Which weight tensors are sparse, at which density, and why the others stay dense (`Masks.summary`)."
-        return self.masks.summary()
+        "The budget and how much of it is non-zero, then which weight tensors are sparse, at which density, and why the others stay dense."
+        return f"budget {self.masks.budget:,} active weights, {self.masks.n_nonzero():,} of them non-zero\n" + self.masks.summary()
     def current_sparsity(self): return 1 - float(self.masks.n_active()) / sum(self.masks.sizes)
 
     def before_train(self):

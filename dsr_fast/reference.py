@@ -117,7 +117,9 @@ def snfs_step_ref(weights, masks, momenta, rate, floor=None):
     n_act = [int(m.sum()) for m in masks]
     mean = torch.stack([(mo.abs() * m).double().sum() / max(a, 1) for mo, m, a in zip(momenta, masks, n_act)])
     weight = (mean / mean.max().clamp(min=1e-30) * 2**20).round().long().tolist()
-    drops = [drop_smallest_ref(w, m, int(a * rate)) for w, m, a in zip(weights, masks, n_act)]
+    share = (mean / mean.sum().clamp(min=1e-30)).tolist()
+    rates = [min(1 - a / m.numel(), rate) if a / m.numel() > 0.8 and s > 1 / len(masks) else rate for a, m, s in zip(n_act, masks, share)]
+    drops = [drop_smallest_ref(w, m, int(a * r)) for w, m, a, r in zip(weights, masks, n_act, rates)]
     K = sum(len(d) for d in drops)
     keep = [min(len(d), max(0, f - (a - len(d)))) for f, a, d in zip(floor or [0] * len(masks), n_act, drops)]
     free = [m.numel() - a for m, a in zip(masks, n_act)]

@@ -151,9 +151,8 @@ def reallocate(self: Sparsifier, n):
 # %% ../nbs/08_sparsifier.ipynb #8ebb356e
 @patch
 def n_nonzero(self: Sparsifier):
-    "Active weights (mask elements) that are not exactly zero."
-    mask = torch.cat([m.reshape(-1) for m in self.masks.masks])
-    return int(((self.masks.reduce(self.masks.weights) != 0) & mask).sum())
+    "Active weights (mask elements) that are not exactly zero (`Masks.n_nonzero`)."
+    return self.masks.n_nonzero()
 
 @patch
 def summary(self: Sparsifier):

@@ -94,7 +94,7 @@ def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=8, bs=
                   **({} if size is None else dict(size=size)))
     arch = arch or default_arch[dataset]
     if (msg := cost_warning(arch, dls.one_batch()[0], device)): warnings.warn(msg)
-    model = thin_model(arch, dls, sparsity) if method == 'thin' else dsr_model(arch, dls)
+    model = thin_model(arch, dls, sparsity, method_kwargs.get('dense', 'first')) if method == 'thin' else dsr_model(arch, dls)
     cbs = callbacks_of(method)(sparsity=sparsity, seed=seed, n_iter=epochs * -(-len(dls.train) // world), **method_kwargs)  # each process runs its share of the batches
     opt_func = Adam if opt == 'adam' else partial(OptimWrapper, opt=torch.optim.SGD, momentum=momentum, nesterov=nesterov, weight_decay=wd or 0.)
     learn = Learner(dls, model, metrics=accuracy, path=Path(out), model_dir='.', cbs=cbs, opt_func=opt_func, wd=wd if opt == 'adam' else None)
@@ -147,7 +147,7 @@ def load_recipe(fname):
     r = json.loads(Path(fname).read_text())
     r.pop('_about', None)
     E = r['epochs']
-    kw = {k: r[k] for k in ('dataset', 'arch', 'method', 'sparsity', 'epochs', 'bs', 'lr', 'opt', 'momentum', 'nesterov', 'wd', 'gamma', 'n_prune') if k in r}
+    kw = {k: r[k] for k in ('dataset', 'arch', 'method', 'sparsity', 'epochs', 'bs', 'lr', 'opt', 'momentum', 'nesterov', 'wd', 'gamma', 'n_prune', 'size') if k in r}
     if 'milestones' in r: kw['lr_steps'] = [m / E for m in r['milestones']]
     if 'period' in r: kw['period'] = piecewise_period({int(e) / E: p for e, p in r['period'].items()}) if isinstance(r['period'], dict) else r['period']
     if 'stop_epoch' in r: kw['stop_pct'] = r['stop_epoch'] / E
