@@ -42,11 +42,17 @@ def ops(model, method):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--layers', default='10,100,1000'); p.add_argument('--resnet50', action='store_true')
+    p.add_argument('--csv', default=None, help='also write the table to this CSV file')
     a = p.parse_args()
     methods = ('dsr', 'set', 'rigl', 'snfs', 'deepr', 'prune')
     models = [(f'{n} x Linear(64, 64)', lambda n=int(n): nn.Sequential(*[nn.Linear(64, 64, bias=False) for _ in range(n)])) for n in a.layers.split(',')]
     if a.resnet50: models.append(('ResNet-50', resnet50_model))
     print(f"{'model':<22}{'tensors':>8}{'groups':>7}" + ''.join(f'{m:>8}' for m in methods))
+    rows = []
     for name, make in models:
         res = [ops(make(), m) for m in methods]
         print(f"{name:<22}{res[0][1]:>8}{res[0][2]:>7}" + ''.join(f'{n:>8,}' for n, _, _ in res))
+        rows.append(dict(model=name, tensors=res[0][1], groups=res[0][2], **{m: n for m, (n, _, _) in zip(methods, res)}))
+    if a.csv:
+        import csv
+        with open(a.csv, 'w', newline='') as f: w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
