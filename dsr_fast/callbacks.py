@@ -137,7 +137,7 @@ def plot_threshold(self: DSRCallback, axs=None):
     axs[1].fill_between(its, n * (1 - d), n * (1 + d), color='C1', alpha=0.3, label='N_p(1 ± δ)')
     axs[1].set(xlabel='iteration', ylabel='weights pruned', title='K per step')
     for ax in axs:
-        ax.legend(fontsize=10); ax.tick_params(labelsize=10)
+        ax.legend(fontsize=10); ax.tick_params(which='both', labelsize=10)
         ax.xaxis.label.set_size(11); ax.yaxis.label.set_size(11); ax.title.set_size(12)
     axs[0].figure.tight_layout()
     return axs
