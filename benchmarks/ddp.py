@@ -80,14 +80,22 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--epochs', type=int, default=4); p.add_argument('--bs', type=int, default=64)
     p.add_argument('--period', type=int, default=4); p.add_argument('--archs', default='cnn,lenet')
+    p.add_argument('--csv', default=None, help='also write the table to this CSV file')
     a = p.parse_args()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}; "
           f"digits, DSR at sparsity 0.9, period {a.period}, batch {a.bs} per process, {a.epochs} epochs (first not timed)")
     print(f"{'model':<8}{'processes':>10}{'threads':>8}{'samples/s':>11}{'realloc share':>15}{'iters/epoch':>13}"
           f"{'bytes/forward (masks excluded)':>32}{'(not excluded)':>16}")
+    rows = []
     for arch in a.archs.split(','):
         for world in (1, 2):
             r = measure(world, arch, a.epochs, a.bs, a.period)
             raw = measure(world, arch, 2, a.bs, a.period, exclude=False)['bytes_per_forward'] if world > 1 else 0
             print(f"{arch:<8}{world:>10}{r['threads']:>8}{r['samples_per_s']:>11,.0f}{r['realloc_share']:>15.1%}{r['iters_per_epoch']:>13}"
                   f"{r['bytes_per_forward']:>32,.0f}{raw:>16,.0f}")
+            rows.append({'model': arch, 'processes': world, 'threads': r['threads'], 'samples/s': round(r['samples_per_s']),
+                         'realloc share': round(r['realloc_share'], 4), 'iters/epoch': r['iters_per_epoch'],
+                         'bytes/forward (masks excluded)': round(r['bytes_per_forward']), 'bytes/forward (not excluded)': round(raw)})
+    if a.csv:
+        import csv
+        with open(a.csv, 'w', newline='') as f: w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
