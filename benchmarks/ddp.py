@@ -97,5 +97,5 @@ if __name__ == '__main__':
                          'realloc share': round(r['realloc_share'], 4), 'iters/epoch': r['iters_per_epoch'],
                          'bytes/forward (masks excluded)': round(r['bytes_per_forward']), 'bytes/forward (not excluded)': round(raw)})
     if a.csv:
-        import csv
-        with open(a.csv, 'w', newline='') as f: w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+        import pandas as pd
+        pd.DataFrame(rows).to_csv(a.csv, index=False)

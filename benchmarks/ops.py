@@ -54,5 +54,5 @@ if __name__ == '__main__':
         print(f"{name:<22}{res[0][1]:>8}{res[0][2]:>7}" + ''.join(f'{n:>8,}' for n, _, _ in res))
         rows.append(dict(model=name, tensors=res[0][1], groups=res[0][2], **{m: n for m, (n, _, _) in zip(methods, res)}))
     if a.csv:
-        import csv
-        with open(a.csv, 'w', newline='') as f: w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
+        import pandas as pd
+        pd.DataFrame(rows).to_csv(a.csv, index=False)
