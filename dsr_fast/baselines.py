@@ -207,7 +207,7 @@ class SNFS(Reallocator):
         pruned = self.smallest_active(absw, mask, k_i)
         weight = (mean_mom / mean_mom.max().clamp(min=1e-30) * 2**20).round().long()
         floor = self.cached('floor', mask.device, lambda d: torch.tensor(self.floor, dtype=torch.long, device=d))
-        free, kept = size_t - n_act, (floor - (n_act - k_i)).clamp(min=0).minimum(k_i)   # what each layer needs to keep its floor
+        free, kept = self.capacity(mask.device) - n_act, (floor - (n_act - k_i)).clamp(min=0).minimum(k_i)   # what each layer needs to keep its floor
         rest = allocate_growth(k_i.sum() - kept.sum(), weight, (free - kept).clamp(min=0), k_i - (kept - free).clamp(min=0))
         return pruned, kept + rest, keys_of(self.scores)
 

@@ -6,7 +6,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/callbacks.html.md"""
 
 # %% auto #0
 __all__ = ['ReallocCallback', 'DSRCallback', 'SETCallback', 'RigLCallback', 'DeepRCallback', 'PruneCallback', 'SNFSCallback',
-           'SparsifyCallback']
+           'SparsifyCallback', 'EpochTable']
 
 # %% ../nbs/09_callbacks.ipynb #d4448e2f
 from .masks import *
@@ -74,17 +74,17 @@ class ReallocCallback(SparseCallback):
 class DSRCallback(ReallocCallback):
     "Train with Dynamic Sparse Reparameterization at `sparsity`, reallocating every `period` iterations."
     def __init__(self, sparsity=0.9, n_prune=None, period=100, stop_pct=0.95, delta=0.1, h_init=1e-3, dense='first',
-                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None):
+                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None, n_prune_share=0.1):
         super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
         if callable(n_prune): _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
-        elif n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget, or a function of progress)")
-        _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, n_prune if callable(n_prune) else None)
+        elif n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: n_prune_share of the budget, or a function of progress)")
+        _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, n_prune if callable(n_prune) else None); default_n_prune(1, n_prune_share)
         if cuda_graph and growth != 'random': raise ValueError("cuda_graph=True replays random growth only: use growth='random', or cuda_graph=False")
         if cuda_graph and (callable(n_prune) or n_prune_decay): raise ValueError("cuda_graph=True captures N_p in the graph: use a fixed n_prune (and no n_prune_decay), or cuda_graph=False")
-        store_attr('n_prune,delta,h_init,cuda_graph,growth,n_prune_decay')
+        store_attr('n_prune,delta,h_init,cuda_graph,growth,n_prune_decay,n_prune_share')
 
     def make_reallocator(self):
-        return DSR(self.masks, self.n_prune, self.delta, self.h_init, self.seed, keep_changes=self.reset_opt_state, growth=self.growth, n_prune_decay=self.n_prune_decay)
+        return DSR(self.masks, self.n_prune, self.delta, self.h_init, self.seed, keep_changes=self.reset_opt_state, growth=self.growth, n_prune_decay=self.n_prune_decay, n_prune_share=self.n_prune_share)
     def run_step(self):
         if not self.cuda_graph: return self.reallocator.step()
         if getattr(self, '_graphed', None) is None or self._graphed.reallocator is not self.reallocator: self._graphed = GraphedStep(self.reallocator)
@@ -218,3 +218,16 @@ class SparsifyCallback(SparsifierView, Callback):
         if self.skipped: self.skipped = False; self.sp.cancel()
         else: self.sp.step(self.pct_train)
     def after_fit(self): self.sp.set_optimizer(None)   # (the learner's optimizer is its own again: no hook, nothing held)
+
+# %% ../nbs/09_callbacks.ipynb #9107ddcd
+class EpochTable(Callback):
+    "fastai's table of epochs as one DataFrame, shown when `fit` ends (use it instead of `ProgressCallback` in notebooks run without a browser)."
+    order = Recorder.order + 1
+    def before_fit(self):
+        self.rows, self.old_logger = [], self.learn.logger
+        if self.old_logger is not noop: self.learn.logger = self._log          # (`learn.no_logging()` stays silent)
+    def _log(self, row): self.rows.append([f'{v:.6f}' if isinstance(v, float) else str(v) for v in row])
+    def after_fit(self):
+        from IPython.display import display
+        self.learn.logger = self.old_logger
+        if self.rows: display(pd.DataFrame(self.rows, columns=self.recorder.metric_names[:len(self.rows[0])]).set_index('epoch'))

@@ -38,25 +38,26 @@ def _check_growth(growth):
 class DSR(Reallocator):
     "Dynamic Sparse Reparameterization of `masks`: prune under a global adaptive threshold, regrow by survivors."
     def __init__(self, masks,
-                 n_prune=None,     # N_p, the target number pruned per step (None: 10% of the budget), or a function of progress
+                 n_prune=None,     # N_p, the target number pruned per step (None: `n_prune_share` of the budget), or a function of progress
                  delta=0.1,        # the tolerance on the number pruned: H changes when K leaves N_p·(1 ± delta)
                  h_init=1e-3,      # the initial threshold H
                  seed=0, keep_changes=False,
                  chunk=2**20, select='sort',
                  growth='random',  # where DSR regrows: 'random' (the paper), 'gradient' or 'momentum'
-                 n_prune_decay=None): # None: N_p fixed (the paper); 'cosine': N_p·(1+cos(π·pct/stop_pct))/2, to zero where reallocation stops
+                 n_prune_decay=None, # None: N_p fixed (the paper); 'cosine': N_p·(1+cos(π·pct/stop_pct))/2, to zero where reallocation stops
+                 n_prune_share=0.1): # N_p as a share of the budget when n_prune is None
 
         self.n_prune_schedule = n_prune if callable(n_prune) else None   # N_p as a function of training progress
         if callable(n_prune):
             _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
             n_prune = min(_whole(n_prune(0.)), masks.budget)
-        n_prune = default_n_prune(masks.budget) if n_prune is None else n_prune
-        _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: 10% of the budget, or a function of progress)")
+        n_prune = default_n_prune(masks.budget, n_prune_share) if n_prune is None else n_prune
+        _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: n_prune_share of the budget, or a function of progress)")
         if n_prune > masks.budget:
             raise ValueError(f"n_prune={n_prune:,} is larger than the budget of {masks.budget:,} active weights: choose n_prune <= budget (e.g. 10% of it)")
         _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, self.n_prune_schedule)
         super().__init__(masks, seed, keep_changes, chunk, select)
-        store_attr('n_prune,delta,h_init,growth,n_prune_decay')
+        store_attr('n_prune,delta,h_init,growth,n_prune_decay,n_prune_share')
         self.n_prune_start = n_prune
         model = masks.model
         register_state(model, 'dsr_threshold', torch.tensor(float(h_init), device=masks.weights[0].device))
@@ -90,12 +91,12 @@ def prune(self: DSR, absw, mask):
 @patch
 def decide(self: DSR, absw, mask):
     "Steps 1-3 and 5 of the paper's algorithm; growth (step 4) is the engine's, with random keys."
-    size_t = self.consts(mask.device)[0]
+    capacity = self.capacity(mask.device)                  # (each tensor's size, or N/M of it under N:M)
     pruned, n_act = self.prune(absw, mask)                   # 1. prune under the global threshold
     k_i = self.segments(mask.device).sum(pruned)
     survivors = n_act - k_i                                  # 2. survivors per tensor
     K = k_i.sum()
-    grow_n = allocate_growth(K, survivors, size_t - n_act, k_i)   # 3. growth ∝ survivors within the free room
+    grow_n = allocate_growth(K, survivors, capacity - n_act, k_i)   # 3. growth ∝ survivors within the free room
     H = self.threshold                                       # 5. adapt the threshold
     H.copy_(torch.where(K < (1 - self.delta) * self.n_prune, H * 2, torch.where(K > (1 + self.delta) * self.n_prune, H / 2, H)))
     return pruned, grow_n, self.growth_keys()                # 4. grow at random free positions (or by a score)
@@ -108,9 +109,10 @@ def growth_keys(self: DSR):
     return keys_of(self.scores)
 
 # %% ../nbs/06_dsr.ipynb #018ed11f
-def default_n_prune(budget):
-    "The default target N_p: 10% of the budget of active weights (at least 1)."
-    return max(1, round(0.1 * budget))
+def default_n_prune(budget, share=0.1):
+    "The default target N_p: `share` of the budget of active weights (10%; at least 1)."
+    if not (isinstance(share, (int, float)) and 0 < share <= 1): raise ValueError(f"n_prune_share must be in (0, 1] (N_p as a share of the budget), got {share!r}")
+    return max(1, round(share * budget))
 
 class piecewise_period:
     "A period schedule from `{start pct: period}`, e.g. the paper's WRN one: `{0: 100, 25/200: 200, 80/200: 400, 140/200: 800}`."
@@ -127,7 +129,7 @@ recommended_dsr = dict(growth='gradient', n_prune_decay='cosine')   # the eviden
 
 @register_method('dsr+')
 class DSRPlus(DSR):
-    "DSR with RigL's levers: growth where |grad| is largest and N_p on a cosine (`recommended_dsr`), ERK densities, reallocation until 75% of training."
+    "DSR with RigL's levers: growth where |grad| is largest, N_p on a cosine (`recommended_dsr`), ERK densities, reallocation until 75% of training."
     defaults = dict(distribution='erk', stop_pct=0.75)
     @delegates(DSR)
     def __init__(self, masks, **settings): super().__init__(masks, **{**recommended_dsr, **settings})

@@ -11,6 +11,7 @@ __all__ = ['methods', 'Reallocator', 'register_method', 'method_class', 'Static'
 from .masks import *
 from .primitives import *
 from .primitives import _check_positive_int, _whole, _groups
+from .structure import *
 from .distributed import register_state
 from fastcore.all import *
 from fastai.basics import *
@@ -35,6 +36,7 @@ class Reallocator:
         _check_positive_int('chunk', chunk, "the most positions ranked at once when growing (memory against speed)")
         if select not in ('sort', 'radix'): raise ValueError(f"select must be 'sort' or 'radix' (how growth ranks positions), got {select!r}")
         store_attr('masks,seed,keep_changes,chunk,select')
+        self.structure = parse_granularity(getattr(masks, 'granularity', 'element'))   # (kind, N, M): the engine keeps it at every step
         model = masks.model
         register_state(model, 'realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
         self._consts, self.last, self.scores = {}, None, None
@@ -80,6 +82,14 @@ class Reallocator:
         "The per-device constant `name`, made by `make(device)` on first use (a step then copies nothing from the host)."
         if (name, device) not in self._consts: self._consts[(name, device)] = make(device)
         return self._consts[(name, device)]
+    def capacity(self, device):
+        "The most active weights each tensor can hold: its size, or N/M of it under N:M."
+        kind, n, m = self.structure
+        return self.cached('capacity', device, lambda d: self.consts(d)[0] * n // m if kind == 'N:M' else self.consts(d)[0])
+    def rows(self, device):
+        "Per tensor: its number of units (rows) and of inputs per unit, as device tensors."
+        return self.cached('rows', device, lambda d: (torch.tensor([m.shape[0] for m in self.masks.masks], device=d),
+                                                     torch.tensor([m[0].numel() for m in self.masks.masks], device=d)))
     def segments(self, device):
         "The `Segments` of the flat view on `device`: per-tensor counts, sums and maxima in a fixed number of operations."
         return self.cached('segments', device, lambda d: Segments(self.masks.sizes, d))
@@ -99,15 +109,19 @@ class Reallocator:
         raise NotImplementedError
 
 # %% ../nbs/05_engine.ipynb #5851ebee
-def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort'):
-    "Flags of the `grow_n[i]` positions of smallest `(tier, key)` in each tensor of one group (flat `kept`, `pruned`, `keys`; `sizes` a tensor)."
+def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort', nm=None):
+    "Flags of the `grow_n[i]` positions of smallest `(tier, key)` in each tensor of one group (flat `kept`, `pruned`, `keys`; `sizes` a tensor); `nm=(N, M)`: only where a group has room."
     keys.add_(pruned, alpha=1 << 40).masked_fill_(kept, 3 << 40)
-    return select_smallest(keys, grow_n, sizes, 42) if select == 'radix' else sort_smallest(keys, grow_n, sizes, starts)
+    room = None if nm is None else nm_room(keys, kept, *nm)
+    if room is not None: keys.masked_fill_(~room, 3 << 40)
+    g = select_smallest(keys, grow_n, sizes, 42) if select == 'radix' else sort_smallest(keys, grow_n, sizes, starts)
+    return g if room is None else g & room
 
 @patch
 def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):
     "Activate in the flat `mask` (in place) the `grow_n[i]` positions of tensor i with smallest `keys`, free-before-step first; flag them in `grown` if given."
-    if self.rank_few and self.select == 'sort' and mask.device.type == 'cpu' and keys == self.random_keys:
+    nm = self.structure[1:] if self.structure[0] == 'N:M' else None
+    if self.rank_few and self.select == 'sort' and mask.device.type == 'cpu' and keys == self.random_keys and nm is None:
         chosen = self.grow_few(mask, pruned, grow_n)
         if chosen is not None:
             mask.index_fill_(0, chosen, True)
@@ -116,7 +130,7 @@ def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):
     off = self.offsets
     for (a, b), (starts, sizes) in zip(self.groups, self.consts(mask.device)[2]):
         lo, hi = off[a], off[b]
-        g = _grow_group(mask[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, mask.device), sizes, starts, self.select)
+        g = _grow_group(mask[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, mask.device), sizes, starts, self.select, nm)
         mask[lo:hi] |= g
         if grown is not None: grown[lo:hi] = g
     return mask
@@ -151,15 +165,44 @@ def step(self: Reallocator):
     mask = torch.cat([m.reshape(-1) for m in ms])
     # |w| per mask element (the mean over a kernel for kernel masks): the one float buffer, freed when decide returns
     pruned, grow_n, keys = self.decide(self.masks.reduce(self.masks.weights), mask)
+    fan_in = self.fan_in(mask, pruned, grow_n, keys) if self.structure[0] == 'fan_in' else None   # constant fan-in: per-row prune and growth
     mask.bitwise_and_(pruned.logical_not())                                   # the kept weights ...
     self.masks.mul_weights(mask)                                              # ... alone non-zero: pruned and grown start at 0
     grown = torch.zeros_like(mask) if self.keep_changes else None
-    if grow_n is not None: self.grow(mask, pruned, grow_n, keys, grown)       # None: a method that only prunes
+    if fan_in is not None:
+        mask |= fan_in
+        if grown is not None: grown.copy_(fan_in)
+    elif grow_n is not None: self.grow(mask, pruned, grow_n, keys, grown)     # None: a method that only prunes
     torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip(mask.split(sizes), ms)])
     self.step_count.add_(1)
     K = pruned.count_nonzero()
     self.last = dict(K=K, counts=self.segments(mask.device).sum(mask), pruned=pruned if self.keep_changes else None, grown=grown)
+    if fan_in is not None and 'active' in self.state_names: self.active = self.last['counts']   # (the counts the rows ended with)
     return K
+
+@patch
+def fan_in(self: Reallocator, mask, pruned, grow_n, keys):
+    "Under constant fan-in: the method's per-tensor counts as one fan-in per tensor; extra pruning (into `pruned`, in place) and the flat flags grown."
+    dev, seg = mask.device, self.segments(mask.device)
+    count = seg.sum(mask) - seg.sum(pruned) + (0 if grow_n is None else grow_n)
+    if grow_n is None: pruned.zero_(); keys = self.random_keys             # a method that only prunes: each row prunes its smallest to the fan-in
+    rows, inputs = self.rows(dev)
+    f = fan_in_targets(count, rows, inputs, self.budget() if grow_n is not None else count.sum())
+    absw, grown, off = self.masks.reduce(self.masks.weights), torch.zeros_like(mask), self.offsets
+    for a, b in self.groups:
+        lo, hi = off[a], off[b]
+        row_sizes, row_of, tensor_of_row = self.cached(('rows', a, b), dev, lambda d: _row_layout(rows[a:b], inputs[a:b]))
+        kept = mask[lo:hi] & ~pruned[lo:hi]
+        need = f[a:b][tensor_of_row] - row_counts(kept, row_of, len(row_sizes))
+        extra, grown[lo:hi] = fan_in_rows(kept, absw[lo:hi], keys(lo, hi - lo, dev), pruned[lo:hi], need, row_sizes)
+        pruned[lo:hi] |= extra
+    return grown
+
+def _row_layout(rows, inputs):
+    "Per row of a group of tensors: its size, the row of each flat position, and the tensor (in the group) of each row."
+    tensor_of_row = torch.repeat_interleave(torch.arange(len(rows), device=rows.device), rows)
+    row_sizes = inputs[tensor_of_row]
+    return row_sizes, torch.repeat_interleave(torch.arange(len(row_sizes), device=rows.device), row_sizes), tensor_of_row
 
 # %% ../nbs/05_engine.ipynb #df7e84dd
 @patch

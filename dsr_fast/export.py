@@ -12,7 +12,7 @@ import torch, copy, warnings
 from .masks import *
 
 # %% ../nbs/12_export.ipynb #391645b7
-_dsr_buffers = ('dsr_threshold', 'realloc_step', 'mask_iter')
+_dsr_buffers = ('dsr_threshold', 'realloc_step', 'mask_iter', 'mask_granularity')
 
 def fold_masks(model):
     "A copy of `model` without masks or DSR buffers (masked weights are zero in it)."

@@ -14,6 +14,7 @@ __all__ = ['WeightTensor', 'dense_choices', 'distributions', 'granularities', 'w
 from fastcore.all import *
 import torch, torch.nn as nn, warnings
 from torch.nn.modules.conv import _ConvNd
+from .structure import parse_granularity, is_structured, structured_count, structured_mask
 from .distributed import unwrap_model, register_state, hide_from_ddp, hide_in_wrappers, check_masks_agree
 
 # %% ../nbs/02_masks.ipynb #230049dd
@@ -100,8 +101,8 @@ def magnitude_mask(weight, n_active, shape=None):
 # %% ../nbs/02_masks.ipynb #372d153b
 distributions = ('uniform', 'er', 'erk')
 
-def layer_densities(shapes, sparsity, distribution='uniform'):
-    "Density of each tensor of `shapes` so that all together keep a fraction `1 - sparsity`, by `distribution`."
+def layer_densities(shapes, sparsity, distribution='uniform', cap=1.0):
+    "Density of each tensor of `shapes` so that all together keep a fraction `1 - sparsity`, by `distribution`, none above `cap`."
     if distribution not in distributions: raise ValueError(f"Unknown distribution {distribution!r}: choose one of {', '.join(distributions)}")
     if distribution == 'uniform': return [1 - sparsity] * len(shapes)
     sizes = [math.prod(s) for s in shapes]
@@ -109,17 +110,17 @@ def layer_densities(shapes, sparsity, distribution='uniform'):
     dense, target = set(), (1 - sparsity) * sum(sizes)
     while True:
         rest = [i for i in range(len(shapes)) if i not in dense]
-        eps = (target - sum(sizes[i] for i in dense)) / sum(raw[i] * sizes[i] for i in rest)
-        over = {i for i in rest if eps * raw[i] > 1}
-        if not over: return [1.0 if i in dense else eps * raw[i] for i in range(len(shapes))]
+        eps = (target - cap * sum(sizes[i] for i in dense)) / sum(raw[i] * sizes[i] for i in rest)
+        over = {i for i in rest if eps * raw[i] > cap}
+        if not over: return [cap if i in dense else eps * raw[i] for i in range(len(shapes))]
         dense |= over
 
 # %% ../nbs/02_masks.ipynb #d9984e4a
-granularities = ('element', 'kernel')
+granularities = ('element', 'kernel', 'fan_in', 'N:M')   # N:M: any '2:4', '1:8', ... ([Structured sparsity](structure.html))
 
 def mask_shape(weight, granularity='element'):
     "Shape of the mask of `weight`: the weight's own, or (out, in, 1, ...) for whole conv kernels."
-    if granularity not in granularities: raise ValueError(f"Unknown granularity {granularity!r}: choose one of {', '.join(granularities)}")
+    parse_granularity(granularity)                                           # (checks the name)
     return tuple(weight.shape[:2]) + (1,) * (weight.ndim - 2) if granularity == 'kernel' else tuple(weight.shape)
 
 def tensor_mask_shape(t, granularity='element'):
@@ -129,9 +130,11 @@ def tensor_mask_shape(t, granularity='element'):
 
 def mask_plan(model, sparsity, dense='first', distribution='uniform', granularity='element'):
     "`(weight_tensor, n_active)` of every sparse tensor: what `Masks` will create, computed without changing the model."
-    mask_shape(torch.empty(1, 1), granularity)                               # (checks the name)
+    parse_granularity(granularity)                                           # (checks the name)
     ts = sparse_weights(model, dense)
-    densities = layer_densities([tuple(getattr(t.module, t.attr).shape) for t in ts], sparsity, distribution)
+    kind, n, m = parse_granularity(granularity)
+    densities = layer_densities([tuple(getattr(t.module, t.attr).shape) for t in ts], sparsity, distribution, n / m if kind == 'N:M' else 1.0)
+    if is_structured(granularity): return [(t, structured_count(tuple(getattr(t.module, t.attr).shape), d, granularity, t.name)) for t, d in zip(ts, densities)]
     return [(t, int(d * math.prod(tensor_mask_shape(t, granularity)) + 0.1)) for t, d in zip(ts, densities)]  # n_keep for uniform
 
 # %% ../nbs/02_masks.ipynb #a5250db8
@@ -141,20 +144,38 @@ def masked_tensors(model):
     "The `WeightTensor`s of `model` that carry a mask."
     return [t for t in weight_tensors(model) if t.why is None and has_mask(t)]
 
+_kinds = ('element', 'kernel', 'fan_in', 'N:M')
+
+def _save_granularity(model, granularity, device):
+    "Keep `granularity` on the model as the buffer `mask_granularity` (kind, N, M), so a checkpoint carries it."
+    kind, n, m = parse_granularity(granularity)
+    code = torch.tensor([_kinds.index(kind), n, m], device=device)
+    if hasattr(model, 'mask_granularity'): model.mask_granularity.copy_(code)
+    else: register_state(model, 'mask_granularity', code)
+
+def _load_granularity(model, ts):
+    "The granularity saved on `model` (a model masked before it was saved: kernel masks if their shape says so, else element)."
+    if hasattr(model, 'mask_granularity'):
+        kind, n, m = model.mask_granularity.tolist()
+        return f'{n}:{m}' if _kinds[kind] == 'N:M' else _kinds[kind]
+    return 'kernel' if any(getattr(t.module, t.attr + '_mask').shape != getattr(t.module, t.attr).shape for t in ts) else 'element'
+
 class Masks:
     "Boolean masks (buffers `<param>_mask`, e.g. `weight_mask`) over the sparse weight tensors of `model`."
     def __init__(self, model, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
         check_sparsity(sparsity)
-        self.model, self.sparsity, self.seed = model, sparsity, seed
+        self.model, self.sparsity, self.seed, self.granularity = model, sparsity, seed, granularity
         plan = mask_plan(model, sparsity, dense, distribution, granularity)
         g = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             for t, k in plan:
                 w = getattr(t.module, t.attr)
-                mask = random_mask(tensor_mask_shape(t, granularity), k, g).to(w.device)
+                shape = tensor_mask_shape(t, granularity)
+                mask = (structured_mask(shape, k, granularity, g) if is_structured(granularity) else random_mask(shape, k, g)).to(w.device)
                 if has_mask(t): setattr(t.module, t.attr + '_mask', mask)
                 else: t.module.register_buffer(t.attr + '_mask', mask)
                 w.mul_(mask)
+            _save_granularity(model, granularity, getattr(plan[0][0].module, plan[0][0].attr).device if plan else None)
         self._attach([t for t, _ in plan], weight_plan(model, dense))
         unsupported = [t for t in self.plan if t.why and 'not supported' in t.why]
         if unsupported and sparsity > 0:
@@ -174,7 +195,7 @@ class Masks:
         ts, masked = weight_tensors(model), masked_tensors(model)
         if not masked: raise ValueError("The model has no masks: create them with Masks(model, sparsity)")
         self = cls.__new__(cls)
-        self.model, self.sparsity, self.seed = model, None, None
+        self.model, self.sparsity, self.seed, self.granularity = model, None, None, _load_granularity(model, masked)
         self._attach(masked, [t if t.why or has_mask(t) else t._replace(why='no mask on the model') for t in ts])
         self.sparsity = 1 - self.budget / sum(self.sizes)
         return self

@@ -10,6 +10,7 @@ __all__ = ['torch_optimizer', 'learning_rate', 'reset_opt_state', 'Sparsifier', 
 
 # %% ../nbs/08_sparsifier.ipynb #ddfd2cc4
 from .masks import *
+from .structure import min_sparsity
 from .primitives import _check_positive_int, _opt_states, _whole
 from .engine import *
 from .engine import _check_period, _check_stop_pct
@@ -54,7 +55,11 @@ class Sparsifier:
         self.model = unwrap_model(model)
         if made: self.masks = method.masks
         elif masked_tensors(self.model): self.masks = Masks.attach(self.model)   # a masked checkpoint: its masks win
-        else: self.masks = Masks(self.model, cls.start_sparsity(sparsity, **settings), dense, distribution, seed, granularity)
+        else:
+            start, floor = cls.start_sparsity(sparsity, **settings), min_sparsity(granularity)   # (from dense: from the densest the structure allows)
+            if 0 < start < floor: raise ValueError(f"method {method!r} starts at sparsity {start} but {granularity} keeps at most {1 - floor:.0%} of the weights: "
+                                                   f"start it at a sparsity of {floor} or more (GraNet: init_sparsity)")
+            self.masks = Masks(self.model, max(start, floor), dense, distribution, seed, granularity)
         register_state(self.model, 'mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
         if 'sparsity' in inspect.signature(cls).parameters: settings = dict(sparsity=sparsity, **settings)
         bad = [k for k in settings if k not in inspect.signature(cls).parameters]

@@ -83,15 +83,16 @@ def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epoch
 # %% ../nbs/15_train.ipynb #6057a939
 def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=8, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, opt='adam', momentum=0.9, nesterov=False,
-          wd=None, lr_steps=None, gamma=0.1, size=None, **method_kwargs):
+          wd=None, lr_steps=None, gamma=0.1, size=None, copies=None, **method_kwargs):
     "Train `arch` on `dataset` with `method`; return the `Learner` and a summary dict."
     check_options(dataset, arch, method, sparsity, epochs, bs, lr, device)
     if opt not in ('adam', 'sgd'): raise ValueError(f"unknown optimizer {opt!r}: choose adam or sgd")
+    if copies is not None and dataset != 'digits': raise ValueError(f"copies (jittered copies of each image) works with dataset='digits' only, got dataset={dataset!r}: leave copies out")
     world = world_size()   # > 1 under torchrun / accelerate launch
     if device is None and world > 1 and torch.cuda.is_available(): device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"  # one GPU per process
     set_seed(seed, reproducible=True)
     dls = get_dls(dataset, path=path, bs=bs, seed=seed, device=None if device is None else torch.device(device),
-                  **({} if size is None else dict(size=size)))
+                  **{k: v for k, v in dict(size=size, copies=copies).items() if v is not None})
     arch = arch or default_arch[dataset]
     if (msg := cost_warning(arch, dls.one_batch()[0], device)): warnings.warn(msg)
     model = thin_model(arch, dls, sparsity, method_kwargs.get('dense', 'first')) if method == 'thin' else dsr_model(arch, dls)
@@ -147,7 +148,7 @@ def load_recipe(fname):
     r = json.loads(Path(fname).read_text())
     r.pop('_about', None)
     E = r['epochs']
-    kw = {k: r[k] for k in ('dataset', 'arch', 'method', 'sparsity', 'epochs', 'bs', 'lr', 'opt', 'momentum', 'nesterov', 'wd', 'gamma', 'n_prune', 'size') if k in r}
+    kw = {k: r[k] for k in ('dataset', 'arch', 'method', 'sparsity', 'epochs', 'bs', 'lr', 'opt', 'momentum', 'nesterov', 'wd', 'gamma', 'n_prune', 'size', 'copies') if k in r}
     if 'milestones' in r: kw['lr_steps'] = [m / E for m in r['milestones']]
     if 'period' in r: kw['period'] = piecewise_period({int(e) / E: p for e, p in r['period'].items()}) if isinstance(r['period'], dict) else r['period']
     if 'stop_epoch' in r: kw['stop_pct'] = r['stop_epoch'] / E
