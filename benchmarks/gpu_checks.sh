@@ -15,4 +15,6 @@ nbdev-test --flags cuda --n-workers 3 --file-re '^(04_primitives|05_engine|06_ds
 python3 benchmarks/realloc.py --device cuda --repeats 20 2>&1 | tee "$OUT/realloc_cuda.txt" || rc=1
 python3 benchmarks/realloc.py --device cuda --repeats 20 --select radix --skip-reference 2>&1 | tee "$OUT/realloc_cuda_radix.txt" || rc=1
 python3 benchmarks/inference.py --device cuda --models mlp,transformer 2>&1 | tee "$OUT/inference_cuda.txt" || rc=1
+# the structured layouts on the GPU (2:4 through PyTorch's semi-structured tensors, condensed, thin) against dense and CSR
+python3 benchmarks/inference.py --device cuda --models mlp --structures element,fan_in,2:4 --sparsities 0.9,0.95 --csv "$OUT/inference_structure_cuda.csv" 2>&1 | tee "$OUT/inference_structure_cuda.txt" || rc=1
 exit $rc

@@ -16,6 +16,7 @@ from .models import *
 from .distributed import *
 from .masks import *
 from .primitives import *
+from .structure import *
 from .engine import *
 from .dsr import *
 from .baselines import *

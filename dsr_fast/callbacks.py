@@ -18,6 +18,7 @@ from .dsr import _check_delta, _check_h_init, _check_growth, _check_n_prune_deca
 from .baselines import *
 from .baselines import _check_fraction, _check_min_keep
 from .sparsifier import *
+from .structure import check_ablation, min_sparsity
 from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
 from fastcore.all import *
 from fastai.basics import *
@@ -27,8 +28,9 @@ import torch, math, warnings
 # %% ../nbs/09_callbacks.ipynb #d673ae61
 class ReallocCallback(SparseCallback):
     "`SparseCallback` whose masks move: the fastai adapter of a `Sparsifier` running `make_reallocator()`'s method every `period` iterations until `stop_pct`."
-    def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
+    def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
         super().__init__(sparsity, dense, distribution, seed, granularity)
+        check_ablation(ablation, granularity); self.ablation = ablation
         if period is None: raise ValueError("period must be an integer >= 1, got None: the number of iterations between reallocations (or a function of training progress)")
         _check_period(period); _check_stop_pct(stop_pct)
         store_attr('period,stop_pct,reset_opt_state')
@@ -47,7 +49,7 @@ class ReallocCallback(SparseCallback):
     def make_engine(self):
         "The `Sparsifier` that runs the method on `self.masks` (it keeps this callback's `history`)."
         self.engine = Sparsifier(self.masks.model, None, self.make_reallocator(), self.sparsity, period=self.period, stop_pct=self.stop_pct,
-                                 reset_opt_state=self.reset_opt_state)
+                                 reset_opt_state=self.reset_opt_state, ablation=self.ablation)
         self.engine.history, self.engine.run_step = self.history, self.run_step
     @property
     def reallocator(self): return self.engine.method
@@ -74,8 +76,8 @@ class ReallocCallback(SparseCallback):
 class DSRCallback(ReallocCallback):
     "Train with Dynamic Sparse Reparameterization at `sparsity`, reallocating every `period` iterations."
     def __init__(self, sparsity=0.9, n_prune=None, period=100, stop_pct=0.95, delta=0.1, h_init=1e-3, dense='first',
-                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None, n_prune_share=0.1):
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
+                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None, n_prune_share=0.1, ablation=0.):
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
         if callable(n_prune): _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
         elif n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: n_prune_share of the budget, or a function of progress)")
         _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, n_prune if callable(n_prune) else None); default_n_prune(1, n_prune_share)
@@ -106,6 +108,7 @@ def setup(self: DSRCallback):
 
 @patch
 def before_fit(self: DSRCallback):
+    "Check that a CUDA graph has a GPU to run on, then start the engine on the learner's optimizer."
     dev = next(unwrap_model(self.learn.model).parameters()).device   # (fastai has moved the model to the data's device)
     if self.cuda_graph and dev.type != 'cuda':
         raise ValueError(f"cuda_graph=True replays the step as a CUDA graph, but the model is on {dev}: train on a GPU, or leave cuda_graph=False")
@@ -128,7 +131,7 @@ def plot_density(self: ReallocCallback, ax=None):
 @patch
 def plot_threshold(self: DSRCallback, axs=None):
     "The threshold H and the number pruned K (with the target band N_p·(1 ± δ)) at every reallocation step."
-    import matplotlib.pyplot as plt
+    import matplotlib, matplotlib.pyplot as plt
     if axs is None: _, axs = plt.subplots(1, 2, figsize=(10, 3.5))
     its = [h['iter'] for h in self.history]
     axs[0].semilogy(its, [float(h['H']) for h in self.history], label='H'); axs[0].set(xlabel='iteration', ylabel='threshold H', title='adaptive threshold')
@@ -136,9 +139,11 @@ def plot_threshold(self: DSRCallback, axs=None):
     n, d = np.array([h.get('N_p', self.reallocator.n_prune) for h in self.history], dtype=float), self.reallocator.delta
     axs[1].fill_between(its, n * (1 - d), n * (1 + d), color='C1', alpha=0.3, label='N_p(1 ± δ)')
     axs[1].set(xlabel='iteration', ylabel='weights pruned', title='K per step')
+    axs[0].margins(y=0.15)                                                  # (room above the highest H)
     for ax in axs:
-        ax.legend(fontsize=10); ax.tick_params(which='both', labelsize=10)
-        ax.xaxis.label.set_size(11); ax.yaxis.label.set_size(11); ax.title.set_size(12)
+        ax.legend(fontsize=11); ax.tick_params(which='both', labelsize=11)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))   # (iterations are whole)
+        ax.xaxis.label.set_size(12); ax.yaxis.label.set_size(12); ax.title.set_size(12)
     axs[0].figure.tight_layout()
     return axs
 
@@ -151,51 +156,51 @@ def recommended(cls: DSRCallback, sparsity=0.9, **overrides):
 # %% ../nbs/09_callbacks.ipynb #5499d4d8
 class SETCallback(ReallocCallback):
     "Train with SET at `sparsity`: replace the fraction `zeta` of each tensor's weights every `period` iterations."
-    def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element'):
+    def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
         _check_fraction('zeta', zeta, "the fraction of each tensor's active weights replaced per step")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
         self.zeta = zeta
     def make_reallocator(self): return SET(self.masks, self.zeta, self.seed, keep_changes=self.reset_opt_state)
 
 # %% ../nbs/09_callbacks.ipynb #8c240f52
 class RigLCallback(ReallocCallback):
     "Train with RigL at `sparsity`: drop fraction `drop_fraction`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
-    def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0, granularity='element'):
+    def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
         _check_fraction('drop_fraction', drop_fraction, "the fraction of each tensor's active weights replaced per step")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
         self.drop_fraction = drop_fraction
     def make_reallocator(self): return RigL(self.masks, self.drop_fraction, self.seed, keep_changes=self.reset_opt_state)
 
 # %% ../nbs/09_callbacks.ipynb #485eb247
 class DeepRCallback(ReallocCallback):
     "Train with DeepR at `sparsity`: noisy, L1-penalised gradients; rewire sign-flipped weights every iteration."
-    def __init__(self, sparsity=0.9, temperature=1e-5, l1=1e-5, period=1, stop_pct=1.0, dense='first', distribution='uniform', reset_opt_state=False, seed=0):
+    def __init__(self, sparsity=0.9, temperature=1e-5, l1=1e-5, period=1, stop_pct=1.0, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
         if not (callable(temperature) or (isinstance(temperature, (int, float)) and temperature >= 0)):
             raise ValueError(f"temperature must be >= 0 (or a function of training progress), got {temperature!r}")
         if not (isinstance(l1, (int, float)) and l1 >= 0): raise ValueError(f"l1 must be >= 0, got {l1!r}")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
         store_attr('temperature,l1')
     def make_reallocator(self): return DeepR(self.masks, self.seed, keep_changes=self.reset_opt_state, temperature=self.temperature, l1=self.l1)
 
 # %% ../nbs/09_callbacks.ipynb #90e3442e
 class PruneCallback(ReallocCallback):
     "Gradual magnitude pruning to `sparsity` between `start_pct` and `end_pct` of training, in `n_steps` steps."
-    def __init__(self, sparsity=0.9, start_pct=0.1, end_pct=0.7, n_steps=20, dense='first', seed=0):
+    def __init__(self, sparsity=0.9, start_pct=0.1, end_pct=0.7, n_steps=20, dense='first', seed=0, granularity='element', ablation=0.):
         check_sparsity(sparsity)
         if not (isinstance(start_pct, (int, float)) and isinstance(end_pct, (int, float)) and 0 <= start_pct < end_pct <= 1):
             raise ValueError(f"the pruning schedule must start before it ends, within training: 0 <= start_pct < end_pct <= 1, got {start_pct} and {end_pct}")
         _check_positive_int('n_steps', n_steps, "the number of pruning steps")
-        super().__init__(0., 1, 1., dense, 'uniform', False, seed)
+        super().__init__(min_sparsity(granularity), 1, 1., dense, 'uniform', False, seed, granularity, ablation)   # (from dense, or the densest the structure allows)
         store_attr('start_pct,end_pct,n_steps'); self.final = sparsity
     def make_reallocator(self): return Prune(self.masks, self.seed, sparsity=self.final, start_pct=self.start_pct, end_pct=self.end_pct, n_steps=self.n_steps)
 
 # %% ../nbs/09_callbacks.ipynb #97a98e19
 class SNFSCallback(ReallocCallback):
     "Train with sparse momentum at `sparsity`: prune rate `prune_rate`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
-    def __init__(self, sparsity=0.9, prune_rate=0.2, period=100, stop_pct=0.75, dense='first', distribution='erk', seed=0, min_keep=0.5):
+    def __init__(self, sparsity=0.9, prune_rate=0.2, period=100, stop_pct=0.75, dense='first', distribution='erk', seed=0, min_keep=0.5, granularity='element', ablation=0.):
         _check_fraction('prune_rate', prune_rate, "the fraction of each layer's active weights pruned per step")
         _check_min_keep(min_keep)
-        super().__init__(sparsity, period, stop_pct, dense, distribution, False, seed)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, False, seed, granularity, ablation)
         store_attr('prune_rate,min_keep')
     def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed, min_keep=self.min_keep)
 
@@ -223,6 +228,7 @@ class SparsifyCallback(SparsifierView, Callback):
 class EpochTable(Callback):
     "fastai's table of epochs as one DataFrame, shown when `fit` ends (use it instead of `ProgressCallback` in notebooks run without a browser)."
     order = Recorder.order + 1
+    def __init__(self): super().__init__()
     def before_fit(self):
         self.rows, self.old_logger = [], self.learn.logger
         if self.old_logger is not noop: self.learn.logger = self._log          # (`learn.no_logging()` stays silent)

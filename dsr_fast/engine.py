@@ -46,6 +46,7 @@ class Reallocator:
     # engine's settings (period, stop_pct, distribution), whether it needs the training progress, the attributes a
     # checkpoint must keep, and the sparsity its masks start at (`start_sparsity`; gradual pruning starts denser).
     needs, defaults, uses_progress, state_names = (), {}, False, ()
+    ablation = 0.   # under constant fan-in: remove a unit keeping fewer than this fraction of its layer's fan-in (`Sparsifier(ablation=...)`)
     @classmethod
     def start_sparsity(cls, sparsity, **settings): return sparsity
     def update(self, pct, stop_pct):
@@ -182,18 +183,24 @@ def step(self: Reallocator):
 
 @patch
 def fan_in(self: Reallocator, mask, pruned, grow_n, keys):
-    "Under constant fan-in: the method's per-tensor counts as one fan-in per tensor; extra pruning (into `pruned`, in place) and the flat flags grown."
+    "Under constant fan-in: the method's per-tensor counts as one fan-in per live unit; extra pruning (into `pruned`, in place) and the flat flags grown."
     dev, seg = mask.device, self.segments(mask.device)
     count = seg.sum(mask) - seg.sum(pruned) + (0 if grow_n is None else grow_n)
-    if grow_n is None: pruned.zero_(); keys = self.random_keys             # a method that only prunes: each row prunes its smallest to the fan-in
     rows, inputs = self.rows(dev)
-    f = fan_in_targets(count, rows, inputs, self.budget() if grow_n is not None else count.sum())
-    absw, grown, off = self.masks.reduce(self.masks.weights), torch.zeros_like(mask), self.offsets
-    for a, b in self.groups:
-        lo, hi = off[a], off[b]
-        row_sizes, row_of, tensor_of_row = self.cached(('rows', a, b), dev, lambda d: _row_layout(rows[a:b], inputs[a:b]))
+    off = self.offsets
+    groups = [(a, b, off[a], off[b], *self.cached(('rows', a, b), dev, lambda d: _row_layout(rows[a:b], inputs[a:b]))) for a, b in self.groups]
+    units, stays = rows, [None] * len(groups)
+    if self.ablation:                                                       # neuron ablation: units that keep too little go, for good
+        stays = [live_units(row_counts(mask[lo:hi], row_of, len(rs)), row_counts(mask[lo:hi] & ~pruned[lo:hi], row_of, len(rs)), t_of_r, b - a, self.ablation)
+                 for a, b, lo, hi, rs, row_of, t_of_r in groups]
+        units = torch.cat([per_tensor(s, g[-1], g[1] - g[0]) for g, s in zip(groups, stays)])
+    if grow_n is None: pruned.zero_(); keys = self.random_keys             # a method that only prunes: each row prunes its smallest to the fan-in
+    f = fan_in_targets(count, units, inputs, self.budget() if grow_n is not None else count.sum())
+    absw, grown = self.masks.reduce(self.masks.weights), torch.zeros_like(mask)
+    for (a, b, lo, hi, row_sizes, row_of, tensor_of_row), s in zip(groups, stays):
         kept = mask[lo:hi] & ~pruned[lo:hi]
-        need = f[a:b][tensor_of_row] - row_counts(kept, row_of, len(row_sizes))
+        target = f[a:b][tensor_of_row] if s is None else f[a:b][tensor_of_row] * s
+        need = target - row_counts(kept, row_of, len(row_sizes))
         extra, grown[lo:hi] = fan_in_rows(kept, absw[lo:hi], keys(lo, hi - lo, dev), pruned[lo:hi], need, row_sizes)
         pruned[lo:hi] |= extra
     return grown

@@ -14,7 +14,7 @@ __all__ = ['WeightTensor', 'dense_choices', 'distributions', 'granularities', 'w
 from fastcore.all import *
 import torch, torch.nn as nn, warnings
 from torch.nn.modules.conv import _ConvNd
-from .structure import parse_granularity, is_structured, structured_count, structured_mask
+from .structure import parse_granularity, is_structured, structured_count, structured_mask, fan_in_counts
 from .distributed import unwrap_model, register_state, hide_from_ddp, hide_in_wrappers, check_masks_agree
 
 # %% ../nbs/02_masks.ipynb #230049dd
@@ -75,6 +75,7 @@ dense_choices = dict(first='first', none=(), wrn=wrn_dense, resnet=resnet_dense)
 
 # %% ../nbs/02_masks.ipynb #9b76b8ad
 def check_sparsity(sparsity):
+    "Refuse a `sparsity` outside [0, 1), naming what it means."
     if not (isinstance(sparsity, (int, float)) and 0 <= sparsity < 1):
         raise ValueError(f"sparsity must be a number in [0, 1) (the fraction of weights that are zero), got {sparsity!r}")
 
@@ -134,11 +135,15 @@ def mask_plan(model, sparsity, dense='first', distribution='uniform', granularit
     ts = sparse_weights(model, dense)
     kind, n, m = parse_granularity(granularity)
     densities = layer_densities([tuple(getattr(t.module, t.attr).shape) for t in ts], sparsity, distribution, n / m if kind == 'N:M' else 1.0)
-    if is_structured(granularity): return [(t, structured_count(tuple(getattr(t.module, t.attr).shape), d, granularity, t.name)) for t, d in zip(ts, densities)]
+    shapes = [tuple(getattr(t.module, t.attr).shape) for t in ts]
+    if kind == 'fan_in': return list(zip(ts, fan_in_counts(shapes, densities)))     # whole units, the budget as near the unstructured one as they allow
+    if kind == 'N:M': return [(t, structured_count(s, d, granularity, t.name)) for t, s, d in zip(ts, shapes, densities)]
     return [(t, int(d * math.prod(tensor_mask_shape(t, granularity)) + 0.1)) for t, d in zip(ts, densities)]  # n_keep for uniform
 
 # %% ../nbs/02_masks.ipynb #a5250db8
-def has_mask(t): return hasattr(t.module, t.attr + '_mask')
+def has_mask(t):
+    "Whether the `WeightTensor` `t` has its mask buffer (`<attr>_mask` on its module)."
+    return hasattr(t.module, t.attr + '_mask')
 
 def masked_tensors(model):
     "The `WeightTensor`s of `model` that carry a mask."
@@ -331,7 +336,7 @@ class SparseCallback(Callback):
     order = MixedPrecision.order - 1
     def __init__(self, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
         check_sparsity(sparsity)
-        if granularity not in granularities: raise ValueError(f"Unknown granularity {granularity!r}: choose one of {', '.join(granularities)}")
+        parse_granularity(granularity)                                       # (checks the name: element, kernel, fan_in or N:M)
         store_attr()
 
     def after_create(self): self.setup()

@@ -10,7 +10,7 @@ __all__ = ['torch_optimizer', 'learning_rate', 'reset_opt_state', 'Sparsifier', 
 
 # %% ../nbs/08_sparsifier.ipynb #ddfd2cc4
 from .masks import *
-from .structure import min_sparsity
+from .structure import min_sparsity, check_ablation
 from .primitives import _check_positive_int, _opt_states, _whole
 from .engine import *
 from .engine import _check_period, _check_stop_pct
@@ -45,7 +45,7 @@ def reset_opt_state(opt, masks, changed):
 class Sparsifier:
     "Sparse training of `model` by `method` at `sparsity`: masks made now, `step()` after every `optimizer.step()`."
     def __init__(self, model, optimizer=None, method='dsr', sparsity=0.9, total_steps=None, dense='first', distribution=None,
-                 granularity='element', seed=0, period=None, stop_pct=None, reset_opt_state=False, **settings):
+                 granularity='element', seed=0, period=None, stop_pct=None, reset_opt_state=False, ablation=0., **settings):
         made = not isinstance(method, (str, type))             # a method already made on its masks (the fastai callbacks')
         cls = type(method) if made else method_class(method)
         d = {**dict(period=100, stop_pct=0.95, distribution='uniform'), **cls.defaults}
@@ -56,6 +56,7 @@ class Sparsifier:
         if made: self.masks = method.masks
         elif masked_tensors(self.model): self.masks = Masks.attach(self.model)   # a masked checkpoint: its masks win
         else:
+            check_ablation(ablation, granularity)                  # (before the masks change the model)
             start, floor = cls.start_sparsity(sparsity, **settings), min_sparsity(granularity)   # (from dense: from the densest the structure allows)
             if 0 < start < floor: raise ValueError(f"method {method!r} starts at sparsity {start} but {granularity} keeps at most {1 - floor:.0%} of the weights: "
                                                    f"start it at a sparsity of {floor} or more (GraNet: init_sparsity)")
@@ -64,7 +65,9 @@ class Sparsifier:
         if 'sparsity' in inspect.signature(cls).parameters: settings = dict(sparsity=sparsity, **settings)
         bad = [k for k in settings if k not in inspect.signature(cls).parameters]
         if bad: raise TypeError(f"{', '.join(bad)} not a setting of method {method!r}; its settings are: {', '.join(self.settings_of(cls))}")
+        check_ablation(ablation, self.masks.granularity)
         self.method = method if made else cls(self.masks, seed=seed, keep_changes=reset_opt_state, **settings)
+        self.method.ablation = ablation
         self.name = method if isinstance(method, str) else cls.__name__
         store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed')
         self.history, self._n, self._prepared, self._due, self._hook, self.run_step = L(), int(self.model.mask_iter), False, False, None, None

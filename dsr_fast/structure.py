@@ -6,7 +6,8 @@ Docs: https://dsr-fast.github.io/dsr_fast/structure.html.md"""
 
 # %% auto #0
 __all__ = ['parse_granularity', 'is_structured', 'min_sparsity', 'structured_count', 'structured_mask', 'keeps_structure',
-           'fan_in_targets', 'row_counts', 'fan_in_rows', 'nm_room']
+           'fan_in_targets', 'fan_in_counts', 'row_counts', 'fan_in_rows', 'nm_room', 'per_tensor', 'live_units',
+           'check_ablation']
 
 # %% ../nbs/07a_structure.ipynb #03f8472c
 import re, math, torch
@@ -56,10 +57,10 @@ def structured_mask(shape, n_active, granularity, generator=None):
     return mask.view(shape)
 
 def keeps_structure(mask, granularity):
-    "Whether the bool `mask` keeps `granularity`: the same count in every row (fan_in), at most N in every M consecutive inputs (N:M)."
+    "Whether the bool `mask` keeps `granularity`: the same count in every live row (fan_in; an ablated unit is empty), at most N in every M consecutive inputs (N:M)."
     kind, n, m = parse_granularity(granularity)
     rows = mask.reshape(mask.shape[0], -1)
-    if kind == 'fan_in': return bool((rows.sum(1) == rows[0].sum()).all())
+    if kind == 'fan_in': return bool((rows.sum(1) == rows.sum(1).max()).logical_or(rows.sum(1) == 0).all())
     if kind == 'N:M': return bool((rows.reshape(-1, m).sum(1) <= n).all())
     return True
 
@@ -75,6 +76,12 @@ def fan_in_targets(count, rows, inputs, total):
         take = torch.empty_like(take).scatter_(0, order, take)
         f, rem = f + take.long(), torch.where(take, -math.inf, rem)
     return f
+
+def fan_in_counts(shapes, densities):
+    "Per tensor of `shapes` at `densities`: its budget under constant fan-in, `rows × fan_in`, the total as near the unstructured one as whole units allow."
+    rows, inputs = torch.tensor([s[0] for s in shapes]), torch.tensor([math.prod(s[1:]) for s in shapes])
+    count = torch.tensor([int(d * math.prod(s) + 0.1) for s, d in zip(shapes, densities)])
+    return (fan_in_targets(count, rows, inputs, int(count.sum())) * rows).tolist()
 
 # %% ../nbs/07a_structure.ipynb #bf72f96c
 def row_counts(flags, row_of, n_rows):
@@ -92,3 +99,22 @@ def nm_room(keys, kept, n, m):
     "Flat flags of the free positions growth may take under N:M: in each group of `m`, the `n − active` of smallest `keys` (`keys` of kept positions are ignored)."
     g = torch.where(kept, 1 << 62, keys).view(-1, m)
     return g.argsort(dim=1, stable=True).argsort(dim=1).lt(n - kept.view(-1, m).sum(1, keepdim=True)).view(-1) & ~kept
+
+# %% ../nbs/07a_structure.ipynb #a7b1c0d2
+def per_tensor(flags, tensor_of_row, n_tensors):
+    "Per-tensor sums of the per-row `flags` (or counts)."
+    return torch.zeros(n_tensors, dtype=torch.long, device=flags.device).index_add_(0, tensor_of_row, flags.long())
+
+def live_units(active, kept, tensor_of_row, n_tensors, ablation):
+    "Per unit (row): whether it stays: live (`active` > 0) and keeping at least `ablation` × its tensor's fan-in after pruning (`kept`); each tensor keeps a unit."
+    live = active > 0
+    fan_in = per_tensor(active, tensor_of_row, n_tensors).double() / per_tensor(live, tensor_of_row, n_tensors).clamp(min=1)
+    stays = live & (kept >= ablation * fan_in[tensor_of_row])
+    return torch.where((per_tensor(stays, tensor_of_row, n_tensors) == 0)[tensor_of_row], live, stays)
+
+def check_ablation(ablation, granularity):
+    "`ablation` is a fraction in [0, 1), and above 0 only under constant fan-in."
+    if not (isinstance(ablation, (int, float)) and 0 <= ablation < 1):
+        raise ValueError(f"ablation must be in [0, 1) (a unit keeping fewer than this fraction of its layer's fan-in is removed), got {ablation!r}")
+    if ablation and parse_granularity(granularity)[0] != 'fan_in':
+        raise ValueError(f"ablation removes whole units, which only constant fan-in keeps: use granularity='fan_in' with it (got granularity={granularity!r})")

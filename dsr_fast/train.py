@@ -6,15 +6,16 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 
 # %% auto #0
 __all__ = ['method_callbacks', 'native_size', 'cli_methods', 'format_settings', 'callbacks_of', 'check_options', 'train',
-           'step_schedule', 'cost_warning', 'TimeEstimate', 'load_recipe', 'summarize', 'format_summary', 'plot_run',
-           'report', 'dsr_fast_train']
+           'step_schedule', 'train_in_process', 'train_many', 'cost_warning', 'TimeEstimate', 'load_recipe',
+           'summarize', 'format_summary', 'plot_run', 'report', 'dsr_fast_train']
 
 # %% ../nbs/15_train.ipynb #70e05450
 from fastcore.all import *
 from fastcore.script import call_parse
 from fastai.basics import *
 from fastai.callback.all import *
-import json, sys, time, warnings
+import json, sys, time, warnings, os, subprocess
+from concurrent.futures import ThreadPoolExecutor
 from .data import *
 from .models import *
 from .masks import *
@@ -112,6 +113,18 @@ def step_schedule(lr, steps, gamma):
     edges = [0., *steps, 1.]
     return combine_scheds([b - a for a, b in zip(edges, edges[1:])], [SchedNo(lr * gamma**i, lr * gamma**i) for i in range(len(edges) - 1)])
 
+# %% ../nbs/15_train.ipynb #a9b8c7d2
+def train_in_process(kw):
+    "`train(**kw)` in a fresh one-thread process, without progress output; its summary."
+    code = "import json, sys, tempfile; from dsr_fast.train import train; print(json.dumps(train(**json.loads(sys.argv[1]), show_progress=False, out=tempfile.mkdtemp())[1]))"
+    r = subprocess.run([sys.executable, '-W', 'ignore', '-c', code, json.dumps(kw)], capture_output=True, text=True, env={**os.environ, 'OMP_NUM_THREADS': '1'})
+    if r.returncode: raise RuntimeError(f"train({kw}) failed:\n{r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+def train_many(jobs, processes=2):
+    "The summaries of `train(**job)` for every job of `jobs`, each in its own one-thread process, `processes` at a time."
+    with ThreadPoolExecutor(processes) as ex: return list(ex.map(train_in_process, jobs))
+
 # %% ../nbs/15_train.ipynb #c02203c4
 native_size = dict(wrn28_2=32, resnet50=224)   # the input side each image network was designed for (CIFAR, ImageNet)
 
@@ -168,7 +181,8 @@ def summarize(learn, **info):
     n_weights = sum(l['size'] for l in layers)
     sparse = [cb for cb in learn.cbs if isinstance(cb, (SparseCallback, SparsifyCallback))]
     if sparse:
-        info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.sizes))
+        info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.sizes),
+                              empty_units=sum(int((m.flatten(1).sum(1) == 0).sum()) for m in sparse[0].masks.masks))   # (units removed by neuron ablation)
         why = {r['name']: r['why'] for r in sparse[0].masks.report()}
         for l in layers: l['dense_why'] = why.get(l['name'], '')      # '' for a sparse tensor
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
@@ -214,8 +228,8 @@ def report(learn, s, out):
     print(format_summary(s))
     if masked_tensors(learn.model):
         g = s['inference'] = inference_gain(learn)
-        print(f"inference (sparse_inference, CSR where faster): {g['speedup_bs1']:.2f}x the dense model's speed at batch 1, "
-              f"{g['speedup_bs256']:.2f}x at batch 256; weights {g['sparse_bytes'] / 1e6:.2f} MB against {g['dense_bytes'] / 1e6:.2f} MB dense")
+        print(f"inference with sparse_inference (each layer's faster kernel, as measured): {g['speedup_bs1']:.2f}x the dense model's speed at batch 1, "
+              f"{g['speedup_bs256']:.2f}x at batch 256 (timings vary by a few percent); weights {g['sparse_bytes'] / 1e6:.2f} MB against {g['dense_bytes'] / 1e6:.2f} MB dense")
     plot_run(learn, s, out/'train.png')
     (out/'summary.json').write_text(json.dumps(s, indent=1))
     learn.export((out/'learner.pkl').absolute())  # learn.path is `out` already: a relative name would be joined twice
@@ -228,7 +242,8 @@ def dsr_fast_train(
     path:str=None, # image folder for cifar10 (default: download) and imagenet
     arch:str=None, # cnn | lenet | transformer | wrn28_2 | resnet50 (default: cnn for digits and mnist1d, wrn28_2 for cifar10, resnet50 for imagenet)
     method:str=None, # dsr | dsr+ (DSRCallback.recommended) | static | dense | set | rigl | snfs | deepr | prune | thin | granet, or any registered method (default: dsr)
-    granularity:str=None, # element | kernel (whole conv kernels; dsr, static, set and rigl)
+    granularity:str=None, # element | kernel (whole conv kernels) | fan_in (constant fan-in) | N:M such as 2:4, for every sparse method (default: element)
+    ablation:float=None, # with --granularity fan_in: remove a unit keeping fewer than this fraction of its layer's fan-in (SRigL's 0.3; default: 0, off)
     distribution:str=None, # initial layer densities of the sparse-from-scratch methods: uniform | er | erk (default: the method's)
     n_prune:int=None, # dsr: target number pruned per reallocation (default: 10% of the budget)
     period:int=None, # dsr: iterations between reallocations (default: about 40 reallocations per run)
@@ -254,7 +269,10 @@ def dsr_fast_train(
         kw.update({k: v for k, v in given.items() if v is not None})
         if kw['method'] not in ('dsr', 'dsr+'): kw.pop('n_prune', None)
         if kw['method'] in ('static', 'dense', 'thin', 'deepr', 'prune'): [kw.pop(k, None) for k in ('period', 'stop_pct')]
-        if granularity is not None and kw['method'] in ('dsr', 'dsr+', 'static', 'set', 'rigl'): kw['granularity'] = granularity
+        for k, v in dict(granularity=granularity, ablation=ablation).items():
+            if v is None: continue
+            if kw['method'] in ('dense', 'thin'): raise ValueError(f"--{k} shapes the masks of a sparse method, but {kw['method']} has none: drop --{k} or choose a sparse method")
+            kw[k] = v
         if distribution is not None and kw['method'] not in ('dense', 'thin', 'prune'): kw['distribution'] = distribution
         check_options(kw['dataset'], kw.get('arch'), kw['method'], kw['sparsity'], kw['epochs'], kw.get('bs'), kw['lr'], device)
         learn, s = train(seed=seed, out=out, device=device, path=path, **kw)
