@@ -101,6 +101,7 @@ def _spread(self: SparseLayer, y, dim):
 # %% ../nbs/13_inference.ipynb #e5f6a7b9
 @patch
 def forward(self: SparseLayer, x):
+    "The layer's output on `x`, computed with the kernel `self.mode`."
     if self.mode == 'dense': return self._dense(x)
     if self.mode == 'thin': y = self._thin(x)
     elif self.kind == 'Linear':
@@ -123,11 +124,13 @@ def _gather_sum(self: SparseLayer, rows, chunk_bytes=2**26):
 
 @patch
 def _conv(self: SparseLayer, x, w):
+    "This layer's convolution with the weight `w` and no bias."
     conv = F.conv1d if self.kind == 'Conv1d' else F.conv2d
     return conv(x, w, None, self.stride, self.padding, self.dilation)
 
 @patch
 def _dense(self: SparseLayer, x):
+    "Dense kernels on the weight with its zeros."
     w = self.dense_weight()
     if self.kind == 'Linear': return F.linear(x, w, self.bias)
     y = self._conv(x, w)
@@ -157,6 +160,7 @@ def _conv_csr(self: SparseLayer, x):
 
 @patch
 def extra_repr(self: SparseLayer):
+    "Kind, shape, non-zeros and kernel, for `print(model)`."
     nnz, size = self.values.numel(), math.prod(self.shape)
     return f"{self.kind} {self.shape}, {nnz:,} non-zeros ({1 - nnz / size:.1%} sparse), {self.mode}"
 
