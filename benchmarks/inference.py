@@ -28,7 +28,7 @@ from dsr_fast.data import get_dls
 from dsr_fast.models import lenet_300_100, small_cnn, PatchTransformer, Layers
 from dsr_fast.callbacks import DSRCallback
 from dsr_fast.export import fold_masks
-from dsr_fast.inference import sparse_inference, example_batch, paired_ms, median_ms, state_bytes, use_kernel, layouts
+from dsr_fast.inference import sparse_inference, example_batch, paired_ms, paired_or_once_ms, median_ms, state_bytes, use_kernel, layouts
 
 def wide_mlp(n_in=64, n_out=10, width=4096):
     "A wide MLP: `n_in`-`width`-`width`-`n_out`, ReLU between."
@@ -59,8 +59,8 @@ def timings(learn, dense, bs, dev):
     for mode in layouts[1:]:
         use_kernel(forced, 'sparse')
         if mode == 'sparse' or use_kernel(forced, mode):
-            once = median_ms(forced, x, reps=1)                # far slower in one run (3x dense): that run's time, not timed in turns
-            res[mode] = (dense_once, once) if once > 3 * dense_once else paired_ms(dense, forced, x)
+            d, s = paired_or_once_ms(dense, forced, x, dense_once)   # (far slower in one run than dense: that run's time)
+            res[mode] = (ifnone(d, dense_once), s)
     kernels = pd.Series([r['kernel'] for r in auto.sparse_report]).value_counts()
     return res, ', '.join(f'{k} {n}' for k, n in kernels.items()), state_bytes(auto)
 

@@ -193,7 +193,7 @@ def fan_in(self: Reallocator, mask, pruned, grow_n, keys):
     if self.ablation:                                                       # neuron ablation: units that keep too little go, for good
         stays = [live_units(row_counts(mask[lo:hi], row_of, len(rs)), row_counts(mask[lo:hi] & ~pruned[lo:hi], row_of, len(rs)), t_of_r, b - a, self.ablation)
                  for a, b, lo, hi, rs, row_of, t_of_r in groups]
-        units = torch.cat([per_tensor(s, g[-1], g[1] - g[0]) for g, s in zip(groups, stays)])
+        units = torch.cat([row_counts(s, g[-1], g[1] - g[0]) for g, s in zip(groups, stays)])
     if grow_n is None: pruned.zero_(); keys = self.random_keys             # a method that only prunes: each row prunes its smallest to the fan-in
     f = fan_in_targets(count, units, inputs, self.budget() if grow_n is not None else count.sum())
     absw, grown = self.masks.reduce(self.masks.weights), torch.zeros_like(mask)

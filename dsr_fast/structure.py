@@ -6,8 +6,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/structure.html.md"""
 
 # %% auto #0
 __all__ = ['parse_granularity', 'is_structured', 'min_sparsity', 'structured_count', 'structured_mask', 'keeps_structure',
-           'fan_in_targets', 'fan_in_counts', 'row_counts', 'fan_in_rows', 'nm_room', 'per_tensor', 'live_units',
-           'check_ablation']
+           'fan_in_targets', 'fan_in_counts', 'row_counts', 'fan_in_rows', 'nm_room', 'live_units', 'check_ablation']
 
 # %% ../nbs/07a_structure.ipynb #03f8472c
 import re, math, torch
@@ -85,7 +84,7 @@ def fan_in_counts(shapes, densities):
 
 # %% ../nbs/07a_structure.ipynb #bf72f96c
 def row_counts(flags, row_of, n_rows):
-    "Per-row counts of the flat bool `flags` (`row_of`: the row of each position)."
+    "Counts of `flags` per index of `row_of` (each position's row, or each row's tensor), `n_rows` of them."
     return torch.zeros(n_rows, dtype=torch.long, device=flags.device).index_add_(0, row_of, flags.long())
 
 def fan_in_rows(kept, absw_kept, keys, pruned, need, row_sizes):
@@ -101,16 +100,12 @@ def nm_room(keys, kept, n, m):
     return g.argsort(dim=1, stable=True).argsort(dim=1).lt(n - kept.view(-1, m).sum(1, keepdim=True)).view(-1) & ~kept
 
 # %% ../nbs/07a_structure.ipynb #a7b1c0d2
-def per_tensor(flags, tensor_of_row, n_tensors):
-    "Per-tensor sums of the per-row `flags` (or counts)."
-    return torch.zeros(n_tensors, dtype=torch.long, device=flags.device).index_add_(0, tensor_of_row, flags.long())
-
 def live_units(active, kept, tensor_of_row, n_tensors, ablation):
     "Per unit (row): whether it stays: live (`active` > 0) and keeping at least `ablation` × its tensor's fan-in after pruning (`kept`); each tensor keeps a unit."
     live = active > 0
-    fan_in = per_tensor(active, tensor_of_row, n_tensors).double() / per_tensor(live, tensor_of_row, n_tensors).clamp(min=1)
+    fan_in = row_counts(active, tensor_of_row, n_tensors).double() / row_counts(live, tensor_of_row, n_tensors).clamp(min=1)
     stays = live & (kept >= ablation * fan_in[tensor_of_row])
-    return torch.where((per_tensor(stays, tensor_of_row, n_tensors) == 0)[tensor_of_row], live, stays)
+    return torch.where((row_counts(stays, tensor_of_row, n_tensors) == 0)[tensor_of_row], live, stays)
 
 def check_ablation(ablation, granularity):
     "`ablation` is a fraction in [0, 1), and above 0 only under constant fan-in."
