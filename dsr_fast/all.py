@@ -14,6 +14,7 @@ from fastai.learner import load_learner
 from .data import *
 from .models import *
 from .distributed import *
+from .sharded import *
 from .masks import *
 from .primitives import *
 from .structure import *

@@ -13,6 +13,7 @@ from .masks import *
 from .primitives import *
 from .primitives import _check_positive_int, _opt_states
 from .engine import *
+from .sharded import local
 from fastcore.all import *
 from fastai.basics import *
 import torch, math, itertools
@@ -30,7 +31,7 @@ class SET(Reallocator):
                  seed=0, keep_changes=False):
         _check_fraction('zeta', zeta, "the fraction of each tensor's active weights replaced per step")
         super().__init__(masks, seed, keep_changes)
-        self.zeta, self.active = zeta, [int(m.sum()) for m in masks.masks]
+        self.zeta, self.active = zeta, masks.counts().tolist()
         self.n_drop = [int(zeta * a) for a in self.active]
 
     def decide(self, absw, mask):
@@ -46,7 +47,7 @@ class RigL(Reallocator):
                  seed=0, keep_changes=False):
         _check_fraction('drop_fraction', drop_fraction(0.) if callable(drop_fraction) else drop_fraction, "the fraction of each tensor's active weights replaced per step (or a function of progress)")
         super().__init__(masks, seed, keep_changes)
-        self.drop_fraction, self.active = drop_fraction, torch.stack([m.sum() for m in masks.masks])   # (on the device)
+        self.drop_fraction, self.active = drop_fraction, masks.counts()   # (on the device)
         self.fraction = drop_fraction(0.) if callable(drop_fraction) else drop_fraction
     def update(self, pct, stop_pct):
         "The fraction replaced at progress `pct`: the schedule's, or RigL's cosine decay of `drop_fraction` to zero at `stop_pct`."
@@ -82,10 +83,9 @@ class DeepR(Reallocator):
         self.T = self.temperature(pct) if callable(self.temperature) else self.temperature
     def before_update(self, step, lr):
         "Langevin noise of temperature `T` and the L1 pull on the gradients of update `step` (noise from seed, step and position)."
-        scale, start = math.sqrt(2 * lr * self.T), 0
-        for w in self.masks.weights:   # the same on every rank, whatever the global RNG
-            if w.grad is not None: w.grad.add_(w.detach().sign() * self.l1 + gaussian_noise(self.seed, step, w.shape, w.device, start) * scale)
-            start += w.numel()
+        scale, ms = math.sqrt(2 * lr * self.T), self.masks
+        for p, w, start in zip(ms.params, ms.weights, ms.starts):   # the same on every rank, whatever the global RNG (sharded: each rank its rows')
+            if p.grad is not None: local(p.grad).add_(w.detach().sign() * self.l1 + gaussian_noise(self.seed, step, w.shape, w.device, start) * scale)
     def save_signs(self):
         "Keep the sign of every sparse weight (call before the optimizer step)."
         self.signs = torch.cat([w.detach().reshape(-1) for w in self.masks.weights]).sign().to(torch.int8)
@@ -125,8 +125,8 @@ class Prune(Reallocator):
         if sparsity is not None and not callable(sparsity): check_sparsity(sparsity)
         super().__init__(masks, seed, keep_changes)
         store_attr('sparsity,start_pct,end_pct,n_steps')
-        self.active, self.target, self.next_target = torch.stack([m.sum() for m in masks.masks]), 0., 0.   # (active: on the device)
-        self.start = [int(m.sum()) for m in masks.masks]
+        self.active, self.target, self.next_target = masks.counts(), 0., 0.   # (active: on the device)
+        self.start = self.active.tolist()
     @classmethod
     def start_sparsity(cls, sparsity, **settings): return 0.   # from a dense network
     def goal(self, pct):
@@ -138,9 +138,9 @@ class Prune(Reallocator):
         "The target of the next step (taken by `decide`): the schedule's at progress `pct`."
         if self.sparsity is not None: self.next_target = self.goal(pct)
     def record(self): return dict(target=self.target)
-    def budget(self): return sum(min(a, n_keep(s, self.target)) for a, s in zip(self.start, self.masks.sizes))
+    def budget(self): return sum(min(a, n_keep(s, self.target)) for a, s in zip(self.start, self.masks.numels))
     def decide(self, absw, mask):
-        size_t = self.consts(mask.device)[0]
+        size_t = self.numel(mask.device)
         self.target = max(self.target, self.next_target)
         keep = (size_t.double() * (1 - self.target) + 0.1).long()          # n_keep(size, target), per tensor
         n_drop = (self.active.to(mask.device) - keep).clamp_(min=0)
@@ -186,7 +186,7 @@ class SNFS(Reallocator):
         _check_min_keep(min_keep)
         super().__init__(masks, seed, keep_changes)
         self.prune_rate, self.rate, self.min_keep = prune_rate, prune_rate(0.) if callable(prune_rate) else prune_rate, min_keep
-        self.floor = [math.ceil(min_keep * int(m.sum())) for m in masks.masks]   # each layer's floor, from its count now
+        self.floor = [math.ceil(min_keep * c) for c in masks.counts().tolist()]   # each layer's floor, from its count now
     def update(self, pct, stop_pct):
         "The prune rate at progress `pct`: the schedule's, or sparse momentum's cosine decay of `prune_rate` to zero at `stop_pct`."
         r = self.prune_rate
@@ -200,7 +200,7 @@ class SNFS(Reallocator):
 
     def decide(self, absw, mask):
         if self.scores is None: raise RuntimeError("SNFS needs momentum: call save_momentum(opt) before the step")
-        size_t, seg = self.consts(mask.device)[0], self.segments(mask.device)
+        size_t, seg = self.numel(mask.device), self.segments(mask.device)
         n_act = seg.sum(mask)
         mean_mom = seg.sum(self.scores * mask) / n_act.clamp(min=1)   # (float64 sums)
         k_i = (n_act * self.layer_rates(n_act.double() / size_t, mean_mom)).floor().long()
@@ -229,7 +229,7 @@ class GraNet(Reallocator):
         if not (callable(drop_fraction) or 0 < drop_fraction < 1): raise ValueError(f"drop_fraction must be in (0, 1) or a function of progress, got {drop_fraction!r}")
         super().__init__(masks, seed, keep_changes)
         store_attr('sparsity,init_sparsity,start_pct,end_pct,drop_fraction')
-        self.start = [int(m.sum()) for m in masks.masks]                   # each tensor's count at init_sparsity
+        self.start = masks.counts().tolist()                               # each tensor's count at init_sparsity
         self.target, self.fraction = init_sparsity, drop_fraction(0.) if callable(drop_fraction) else drop_fraction
     @classmethod
     def start_sparsity(cls, sparsity, init_sparsity=0.5, **settings): return init_sparsity

@@ -13,6 +13,7 @@ from .primitives import *
 from .primitives import _check_positive_int, _whole, _groups
 from .structure import *
 from .distributed import register_state
+from .sharded import local
 from fastcore.all import *
 from fastai.basics import *
 import torch, math, itertools
@@ -35,7 +36,9 @@ class Reallocator:
                  select='sort'): # how growth finds the smallest keys: 'sort' or 'radix'
         _check_positive_int('chunk', chunk, "the most positions ranked at once when growing (memory against speed)")
         if select not in ('sort', 'radix'): raise ValueError(f"select must be 'sort' or 'radix' (how growth ranks positions), got {select!r}")
+        if masks.comm is not None: chunk = max(1, sum(masks.sizes))   # sharded: one group, so a step's collectives do not grow with the model
         store_attr('masks,seed,keep_changes,chunk,select')
+        self.comm = masks.comm                                     # None in one process; a sharded model's `Shards`
         self.structure = parse_granularity(getattr(masks, 'granularity', 'element'))   # (kind, N, M): the engine keeps it at every step
         model = masks.model
         register_state(model, 'realloc_step', torch.zeros((), dtype=torch.long, device=masks.weights[0].device))
@@ -86,36 +89,46 @@ class Reallocator:
     def capacity(self, device):
         "The most active weights each tensor can hold: its size, or N/M of it under N:M."
         kind, n, m = self.structure
-        return self.cached('capacity', device, lambda d: self.consts(d)[0] * n // m if kind == 'N:M' else self.consts(d)[0])
+        return self.cached('capacity', device, lambda d: self.numel(d) * n // m if kind == 'N:M' else self.numel(d))
+    def numel(self, device):
+        "Per tensor: its number of mask elements (the whole tensor's, when sharded), as a device tensor."
+        return self.cached('numel', device, lambda d: torch.tensor(self.masks.numels, dtype=torch.long, device=d))
     def rows(self, device):
         "Per tensor: its number of units (rows) and of inputs per unit, as device tensors."
         return self.cached('rows', device, lambda d: (torch.tensor([m.shape[0] for m in self.masks.masks], device=d),
                                                      torch.tensor([m[0].numel() for m in self.masks.masks], device=d)))
     def segments(self, device):
         "The `Segments` of the flat view on `device`: per-tensor counts, sums and maxima in a fixed number of operations."
-        return self.cached('segments', device, lambda d: Segments(self.masks.sizes, d))
+        return self.cached('segments', device, lambda d: Segments(self.masks.sizes, d, comm=self.comm))
 
     def random_keys(self, start, n, device):
-        "Random 40-bit keys of flat positions `start` to `start+n` for this step (same seed and step: same keys)."
-        return hash_keys(self.seed, self.step_count, n, device, start)
+        "Random 40-bit keys of flat positions `start` to `start+n` for this step (same seed and step: same keys; sharded: the keys of the positions in the whole tensors)."
+        if self.comm is None: return hash_keys(self.seed, self.step_count, n, device, start)
+        return hash_positions(self.seed, self.step_count, self.positions(start, n, device))
+    def positions(self, start, n, device):
+        "Sharded: where this rank's flat positions `start` to `start+n` lie in one process's flat view of the whole tensors."
+        offsets = self.consts(device)[1]
+        shift = self.cached('shift', device, lambda d: torch.tensor(self.masks.starts, dtype=torch.long, device=d) - offsets)
+        x = torch.arange(start, start + n, device=device)
+        return x.add_(shift[torch.searchsorted(offsets, x, right=True).sub_(1)])
     def save_grads(self):
         "Keep |grad| of every sparse weight as `scores` (call after backward, before masked gradients are zeroed)."
-        self.scores = self.masks.reduce([w.grad if w.grad is not None else torch.zeros_like(w) for w in self.masks.weights])
+        self.scores = self.masks.reduce(self.masks.grads())
     def save_momentum(self, opt):
         "Keep |momentum| of every sparse weight in optimizer `opt` as `scores`."
-        self.scores = self.masks.reduce([momentum_of(opt, w) for w in self.masks.weights])
+        self.scores = self.masks.reduce([local(momentum_of(opt, p)) for p in self.masks.params])
 
     def decide(self, absw, mask):
         "Return (flat bool `pruned`, per-tensor int64 `grow_n`, `keys(start, n, device)` giving int64 keys < 2**40): what subclasses define."
         raise NotImplementedError
 
 # %% ../nbs/05_engine.ipynb #5851ebee
-def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort', nm=None):
+def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort', nm=None, comm=None):
     "Flags of the `grow_n[i]` positions of smallest `(tier, key)` in each tensor of one group (flat `kept`, `pruned`, `keys`; `sizes` a tensor); `nm=(N, M)`: only where a group has room."
     keys.add_(pruned, alpha=1 << 40).masked_fill_(kept, 3 << 40)
     room = None if nm is None else nm_room(keys, kept, *nm)
     if room is not None: keys.masked_fill_(~room, 3 << 40)
-    g = select_smallest(keys, grow_n, sizes, 42) if select == 'radix' else sort_smallest(keys, grow_n, sizes, starts)
+    g = select_smallest(keys, grow_n, sizes, 42, comm=comm) if select == 'radix' or comm is not None else sort_smallest(keys, grow_n, sizes, starts)
     return g if room is None else g & room
 
 @patch
@@ -131,7 +144,7 @@ def grow(self: Reallocator, mask, pruned, grow_n, keys, grown=None):
     off = self.offsets
     for (a, b), (starts, sizes) in zip(self.groups, self.consts(mask.device)[2]):
         lo, hi = off[a], off[b]
-        g = _grow_group(mask[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, mask.device), sizes, starts, self.select, nm)
+        g = _grow_group(mask[lo:hi], pruned[lo:hi], grow_n[a:b], keys(lo, hi - lo, mask.device), sizes, starts, self.select, nm, self.comm)
         mask[lo:hi] |= g
         if grown is not None: grown[lo:hi] = g
     return mask
@@ -145,7 +158,7 @@ def grow_few(self: Reallocator, mask, pruned, grow_n):
     share = (g * 1.1 + 8 * g.sqrt() + 64) / self.segments(mask.device).sum(free).clamp(min=1)   # the share of a tensor's free keys that surely holds its G_i smallest
     bound = torch.where(grow_n > 0, share, 0.).clamp_(max=1.).mul_(2.0 ** 40).long()
     off, idx, cand = self.offsets, [], []
-    for a, b in self.groups:
+    for a, b in (self.groups if self.comm is None else _groups(self.masks.sizes, 2**20)):   # (sharded: the keys a group at a time all the same)
         lo, hi = off[a], off[b]
         keys = self.random_keys(lo, hi - lo, mask.device)
         i = (keys < bound[a:b].amax()).logical_and_(free[lo:hi]).nonzero().squeeze(1)
@@ -153,8 +166,9 @@ def grow_few(self: Reallocator, mask, pruned, grow_n):
     idx, keys = torch.cat(idx), torch.cat(cand)
     sizes, starts = self.consts(mask.device)[:2]
     per_tensor = torch.bincount(torch.searchsorted(starts + sizes, idx, right=True), minlength=len(sizes))
-    if not bool((per_tensor >= grow_n).all()): return None                   # (reads a flag back: fine on a CPU)
-    return idx[sort_smallest(keys, grow_n, per_tensor)]
+    every = per_tensor if self.comm is None else self.comm.sum(per_tensor.clone())   # (sharded: the candidates of every rank)
+    if not bool((every >= grow_n).all()): return None                        # (reads a flag back: fine on a CPU)
+    return idx[sort_smallest(keys, grow_n, per_tensor) if self.comm is None else select_smallest(keys, grow_n, per_tensor, 40, comm=self.comm)]
 
 
 # %% ../nbs/05_engine.ipynb #3229d9ef
@@ -176,7 +190,7 @@ def step(self: Reallocator):
     elif grow_n is not None: self.grow(mask, pruned, grow_n, keys, grown)     # None: a method that only prunes
     torch._foreach_copy_(ms, [v.view_as(m) for v, m in zip(mask.split(sizes), ms)])
     self.step_count.add_(1)
-    K = pruned.count_nonzero()
+    K = self.masks.total(pruned.count_nonzero())
     self.last = dict(K=K, counts=self.segments(mask.device).sum(mask), pruned=pruned if self.keep_changes else None, grown=grown)
     if fan_in is not None and 'active' in self.state_names: self.active = self.last['counts']   # (the counts the rows ended with)
     return K
@@ -189,11 +203,11 @@ def fan_in(self: Reallocator, mask, pruned, grow_n, keys):
     rows, inputs = self.rows(dev)
     off = self.offsets
     groups = [(a, b, off[a], off[b], *self.cached(('rows', a, b), dev, lambda d: _row_layout(rows[a:b], inputs[a:b]))) for a, b in self.groups]
-    units, stays = rows, [None] * len(groups)
+    units, stays = self.cached('units', dev, lambda d: self.masks.total(rows.clone())), [None] * len(groups)   # (sharded: every rank's rows)
     if self.ablation:                                                       # neuron ablation: units that keep too little go, for good
-        stays = [live_units(row_counts(mask[lo:hi], row_of, len(rs)), row_counts(mask[lo:hi] & ~pruned[lo:hi], row_of, len(rs)), t_of_r, b - a, self.ablation)
+        stays = [live_units(row_counts(mask[lo:hi], row_of, len(rs)), row_counts(mask[lo:hi] & ~pruned[lo:hi], row_of, len(rs)), t_of_r, b - a, self.ablation, self.masks.total)
                  for a, b, lo, hi, rs, row_of, t_of_r in groups]
-        units = torch.cat([row_counts(s, g[-1], g[1] - g[0]) for g, s in zip(groups, stays)])
+        units = self.masks.total(torch.cat([row_counts(s, g[-1], g[1] - g[0]) for g, s in zip(groups, stays)]))
     if grow_n is None: pruned.zero_(); keys = self.random_keys             # a method that only prunes: each row prunes its smallest to the fan-in
     f = fan_in_targets(count, units, inputs, self.budget() if grow_n is not None else count.sum())
     absw, grown = self.masks.reduce(self.masks.weights), torch.zeros_like(mask)
@@ -215,7 +229,7 @@ def _row_layout(rows, inputs):
 @patch
 def smallest_active(self: Reallocator, absw, mask, n_drop):
     "`smallest_active` over this reallocator's tensors and groups, with the groups' sizes already on the device."
-    return smallest_active(absw, mask, self.masks.sizes, n_drop, self.chunk, [s for _, s in self.consts(mask.device)[2]], self.select)
+    return smallest_active(absw, mask, self.masks.sizes, n_drop, self.chunk, [s for _, s in self.consts(mask.device)[2]], self.select, self.comm)
 
 # %% ../nbs/05_engine.ipynb #d66c9a11
 methods = {}

@@ -19,6 +19,7 @@ class SparsifierCallback(SparsifierView, pl.Callback):
     def setup(self, trainer, pl_module, stage):
         if stage == 'fit': self.attach(pl_module)
     def on_train_start(self, trainer, pl_module):
+        self.attach(pl_module)                                 # (again if configure_model sharded the model after setup)
         if len(trainer.optimizers) != 1:
             raise ValueError(f"SparsifierCallback drives one optimizer, configure_optimizers returned {len(trainer.optimizers)}: return one")
         self.sp.total_steps = trainer.estimated_stepping_batches

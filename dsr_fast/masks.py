@@ -16,6 +16,7 @@ import torch, torch.nn as nn, warnings
 from torch.nn.modules.conv import _ConvNd
 from .structure import parse_granularity, is_structured, structured_count, structured_mask, fan_in_counts
 from .distributed import unwrap_model, register_state, hide_from_ddp, hide_in_wrappers, check_masks_agree
+from .sharded import is_sharded, local, shard_like, masks_comm, shard_starts
 
 # %% ../nbs/02_masks.ipynb #230049dd
 import collections
@@ -177,9 +178,10 @@ class Masks:
                 w = getattr(t.module, t.attr)
                 shape = tensor_mask_shape(t, granularity)
                 mask = (structured_mask(shape, k, granularity, g) if is_structured(granularity) else random_mask(shape, k, g)).to(w.device)
+                if is_sharded(w): mask = shard_like(mask, w, t.name)                # FSDP2: this rank's rows only
                 if has_mask(t): setattr(t.module, t.attr + '_mask', mask)
                 else: t.module.register_buffer(t.attr + '_mask', mask)
-                w.mul_(mask)
+                local(w).mul_(local(mask))
             _save_granularity(model, granularity, getattr(plan[0][0].module, plan[0][0].attr).device if plan else None)
         self._attach([t for t, _ in plan], weight_plan(model, dense))
         unsupported = [t for t in self.plan if t.why and 'not supported' in t.why]
@@ -191,8 +193,14 @@ class Masks:
         self.tensors, self.plan = list(ts), plan
         self.names, self.modules = L(t.name for t in ts), L(t.module for t in ts)
         hide_from_ddp(self.model, self.buffer_names)  # every rank computes them: never broadcast
-        self.sizes = [m.numel() for m in self.masks]  # mask elements: weights, or whole kernels
-        self.budget = int(sum(int(m.sum()) for m in self.masks))
+        self.comm = masks_comm(self.params, self.names)   # None, or the collectives of a model sharded by FSDP2
+        if self.comm is not None:                         # masks made before the model was sharded: each rank keeps its rows
+            for t, p, b in zip(ts, self.params, self.buffers):
+                if not is_sharded(b): setattr(t.module, t.attr + '_mask', shard_like(b, p, t.name))
+        self.sizes = [m.numel() for m in self.masks]  # mask elements (weights, or whole kernels) this process holds
+        self.numels = [b.numel() for b in self.buffers]   # ... and in the whole tensors (the same in one process)
+        self.starts = shard_starts(self.params, self.sizes, self.numels)   # where each of this process's masks starts in the flat view of the whole tensors
+        self.budget = int(self.counts().sum())
 
     @classmethod
     def attach(cls, model):
@@ -206,11 +214,24 @@ class Masks:
         return self
 
     @property
-    def masks(self): return [getattr(t.module, t.attr + '_mask') for t in self.tensors]
+    def buffers(self): return [getattr(t.module, t.attr + '_mask') for t in self.tensors]
+    @property
+    def masks(self): return [local(b) for b in self.buffers]   # (a sharded model: this process's rows)
     @property
     def buffer_names(self): return [t.path + '_mask' for t in self.tensors]  # state_dict keys
     @property
-    def weights(self): return [getattr(t.module, t.attr) for t in self.tensors]
+    def params(self): return [getattr(t.module, t.attr) for t in self.tensors]
+    @property
+    def weights(self): return [local(p) for p in self.params]
+    def grads(self):
+        "The gradient of each sparse weight (this process's rows when sharded; zeros before the first backward)."
+        return [local(p.grad) if p.grad is not None else torch.zeros_like(w) for p, w in zip(self.params, self.weights)]
+    def total(self, x):
+        "`x` summed over the ranks of a sharded model (`x` itself in one process)."
+        return x if self.comm is None else self.comm.sum(x)
+    def counts(self):
+        "Active weights of each tensor, as an int64 tensor on the masks' device."
+        return self.total(torch.stack([m.sum() for m in self.masks]))
     def __len__(self): return len(self.modules)
     def __repr__(self): return f"Masks({len(self)} tensors, {self.budget:,} of {sum(self.sizes):,} weights active)"
 
@@ -229,7 +250,7 @@ def apply(self: Masks):
 @patch
 def mask_grads(self: Masks):
     "Zero the gradients of inactive weights."
-    pairs = [(w.grad, m) for w, m in zip(self.weights, self.masks) if w.grad is not None]
+    pairs = [(local(p.grad), m) for p, m in zip(self.params, self.masks) if p.grad is not None]
     if pairs: _mul(*map(list, zip(*pairs)))
 
 @patch
@@ -248,29 +269,29 @@ def mul_weights(self: Masks, flat):
 @patch
 def n_active(self: Masks):
     "Total number of active weights, as a tensor on the masks' device."
-    return torch.stack([m.sum() for m in self.masks]).sum()
+    return self.counts().sum()
 
 @patch
 def n_nonzero(self: Masks):
     "Active weights (mask elements) that are not exactly zero: a weight grown at zero that never trained counts in the budget, not here."
     mask = torch.cat([m.reshape(-1) for m in self.masks])
-    return int(((self.reduce(self.weights) != 0) & mask).sum())
+    return int(self.total(((self.reduce(self.weights) != 0) & mask).sum()))
 
 @patch
 def layer_stats(self: Masks):
     "Per sparse layer: name, shape, active weights, size and density."
-    return [dict(name=n, shape=tuple(w.shape), active=int(m.sum()), size=w.numel(), density=float(m.float().mean()))
-            for n, w, m in zip(self.names, self.weights, self.masks)]
+    return [dict(name=n, shape=tuple(w.shape), active=c, size=w.numel(), density=c / s)
+            for n, w, c, s in zip(self.names, self.params, self.counts().tolist(), self.numels)]
 
 @patch
 def density(self: Masks):
     "Fraction of sparse weights that are active."
-    return float(self.n_active()) / sum(self.sizes)
+    return float(self.n_active()) / sum(self.numels)
 
 @patch
 def report(self: Masks):
     "Every weight tensor of the model: name, shape, whether it is sparse, its density, and why it stays dense if it does."
-    dens = {n: float(m.float().mean()) for n, m in zip(self.names, self.masks)}
+    dens = {n: c / s for n, c, s in zip(self.names, self.counts().tolist(), self.numels)}
     return [dict(name=t.name, shape=tuple(getattr(t.module, t.attr).shape), sparse=t.why is None, density=dens.get(t.name, 1.0), why=t.why or '')
             for t in self.plan]
 
@@ -291,8 +312,8 @@ def weight_density(model):
 # %% ../nbs/02_masks.ipynb #562545d7
 @patch
 def state_dict(self: Masks):
-    "The masks keyed by layer name (CPU copies)."
-    return {n: m.detach().cpu().clone() for n, m in zip(self.names, self.masks)}
+    "The whole masks keyed by layer name (CPU copies; a sharded model's are gathered from every rank)."
+    return {n: (b.full_tensor() if is_sharded(b) else b).detach().cpu().clone() for n, b in zip(self.names, self.buffers)}
 
 @patch
 def load_state_dict(self: Masks, sd):
@@ -300,11 +321,11 @@ def load_state_dict(self: Masks, sd):
     if set(sd) != set(self.names):
         raise ValueError(f"Masks do not match this model: saved layers {sorted(set(sd) - set(self.names))} are not sparse here "
                          f"and {sorted(set(self.names) - set(sd))} are missing. Load masks saved from the same architecture and `dense` choice.")
-    for n, m in zip(self.names, self.masks):
+    for n, m in zip(self.names, self.buffers):
         if tuple(sd[n].shape) != tuple(m.shape):
             raise ValueError(f"Mask for layer {n!r} has shape {tuple(sd[n].shape)} but this model's mask has shape {tuple(m.shape)}: "
                              "load masks saved from the same architecture")
-    for n, m in zip(self.names, self.masks): m.copy_(sd[n].to(m.device).bool())
+    for n, b in zip(self.names, self.buffers): local(b).copy_(local(shard_like(sd[n], b)) if is_sharded(b) else sd[n].to(b.device).bool())
     self.budget = int(self.n_active())
     self.apply()
 

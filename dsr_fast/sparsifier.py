@@ -17,6 +17,7 @@ from .engine import _check_period, _check_stop_pct
 from .dsr import *
 from .baselines import *
 from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
+from .sharded import local, is_sharded
 from fastcore.all import *
 from fastai.basics import *
 import torch, math, inspect, copy
@@ -36,9 +37,9 @@ def learning_rate(opt):
 
 def reset_opt_state(opt, masks, changed):
     "Zero the optimizer state (momentum, Adam moments) of `masks`' weights at the flat positions `changed`."
-    for w, c in zip(masks.weights, changed.split(masks.sizes)):
-        for state in _opt_states(opt, w):
-            for v in state.values():
+    for p, w, c in zip(masks.params, masks.weights, changed.split(masks.sizes)):
+        for state in _opt_states(opt, p):
+            for v in map(local, state.values()):            # (sharded: this rank's rows of the state)
                 if isinstance(v, Tensor) and v.shape == w.shape: v.mul_(~c.view_as(v))
 
 # %% ../nbs/08_sparsifier.ipynb #ce1e619f
@@ -214,8 +215,11 @@ class SparsifierView:
     def __init__(self, method='dsr', sparsity=0.9, **settings): self.method, self.sparsity, self.settings, self.sp = method, sparsity, settings, None
     def attach(self, model):
         "The `Sparsifier` on `model` (the real one inside any wrapper), made now unless this adapter already drives that model."
-        if self.sp is None or self.sp.model is not unwrap_model(model): self.sp = Sparsifier(model, None, self.method, self.sparsity, **self.settings)
+        if self.sp is None or self.sp.model is not unwrap_model(model) or self._sharded_since(): self.sp = Sparsifier(model, None, self.method, self.sparsity, **self.settings)
         return self.sp
+    def _sharded_since(self):
+        "Whether the model was sharded (FSDP2) after its masks were made: a trainer that shards the model it was given (accelerate, Lightning)."
+        return self.sp.masks.comm is None and any(is_sharded(p) for p in self.sp.masks.params)
     @property
     def masks(self): return self.sp.masks
     @property

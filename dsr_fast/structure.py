@@ -100,12 +100,12 @@ def nm_room(keys, kept, n, m):
     return g.argsort(dim=1, stable=True).argsort(dim=1).lt(n - kept.view(-1, m).sum(1, keepdim=True)).view(-1) & ~kept
 
 # %% ../nbs/07a_structure.ipynb #a7b1c0d2
-def live_units(active, kept, tensor_of_row, n_tensors, ablation):
+def live_units(active, kept, tensor_of_row, n_tensors, ablation, total=lambda x: x):
     "Per unit (row): whether it stays: live (`active` > 0) and keeping at least `ablation` × its tensor's fan-in after pruning (`kept`); each tensor keeps a unit."
     live = active > 0
-    fan_in = row_counts(active, tensor_of_row, n_tensors).double() / row_counts(live, tensor_of_row, n_tensors).clamp(min=1)
+    fan_in = total(row_counts(active, tensor_of_row, n_tensors)).double() / total(row_counts(live, tensor_of_row, n_tensors)).clamp(min=1)   # (total: over ranks, when sharded)
     stays = live & (kept >= ablation * fan_in[tensor_of_row])
-    return torch.where((row_counts(stays, tensor_of_row, n_tensors) == 0)[tensor_of_row], live, stays)
+    return torch.where((total(row_counts(stays, tensor_of_row, n_tensors)) == 0)[tensor_of_row], live, stays)
 
 def check_ablation(ablation, granularity):
     "`ablation` is a fraction in [0, 1), and above 0 only under constant fan-in."
