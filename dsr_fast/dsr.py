@@ -83,6 +83,7 @@ def prune(self: DSR, absw, mask):
     n_act, n_small = seg.sum(mask), seg.sum(small)
     _, biggest = seg.max(torch.where(mask, absw, absw.new_full((), -1.), out=absw), -1.)   # the largest active |w| of each tensor, first on ties
     loses_all = seg.owned((n_small == n_act) & (n_act > 0))             # (sharded: spared by the rank that holds it)
+    if not small.numel(): return small, n_act                            # (sharded: this rank holds no row of any tensor)
     spared = small.gather(0, biggest) & ~loses_all                       # (amin: an empty tensor's index never undoes a spare)
     small.view(torch.uint8).scatter_reduce_(0, biggest, spared.view(torch.uint8), 'amin')
     return small, n_act

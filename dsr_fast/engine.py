@@ -49,6 +49,7 @@ class Reallocator:
     # engine's settings (period, stop_pct, distribution), whether it needs the training progress, the attributes a
     # checkpoint must keep, and the sparsity its masks start at (`start_sparsity`; gradual pruning starts denser).
     needs, defaults, uses_progress, state_names = (), {}, False, ()
+    comm = None     # (a reallocator pickled before sharded training existed)
     ablation = 0.   # under constant fan-in: remove a unit keeping fewer than this fraction of its layer's fan-in (`Sparsifier(ablation=...)`)
     @classmethod
     def start_sparsity(cls, sparsity, **settings): return sparsity
@@ -96,7 +97,7 @@ class Reallocator:
     def rows(self, device):
         "Per tensor: its number of units (rows) and of inputs per unit, as device tensors."
         return self.cached('rows', device, lambda d: (torch.tensor([m.shape[0] for m in self.masks.masks], device=d),
-                                                     torch.tensor([m[0].numel() for m in self.masks.masks], device=d)))
+                                                     torch.tensor([n // max(b.shape[0], 1) for n, b in zip(self.masks.numels, self.masks.buffers)], device=d)))   # (a shard may hold no row)
     def segments(self, device):
         "The `Segments` of the flat view on `device`: per-tensor counts, sums and maxima in a fixed number of operations."
         return self.cached('segments', device, lambda d: Segments(self.masks.sizes, d, comm=self.comm))
@@ -158,7 +159,7 @@ def grow_few(self: Reallocator, mask, pruned, grow_n):
     share = (g * 1.1 + 8 * g.sqrt() + 64) / self.segments(mask.device).sum(free).clamp(min=1)   # the share of a tensor's free keys that surely holds its G_i smallest
     bound = torch.where(grow_n > 0, share, 0.).clamp_(max=1.).mul_(2.0 ** 40).long()
     off, idx, cand = self.offsets, [], []
-    for a, b in (self.groups if self.comm is None else _groups(self.masks.sizes, 2**20)):   # (sharded: the keys a group at a time all the same)
+    for a, b in (self.groups if self.comm is None else _groups(self.masks.numels, 2**20)):   # (sharded: the keys a group at a time all the same, the same groups on every rank)
         lo, hi = off[a], off[b]
         keys = self.random_keys(lo, hi - lo, mask.device)
         i = (keys < bound[a:b].amax()).logical_and_(free[lo:hi]).nonzero().squeeze(1)

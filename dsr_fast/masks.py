@@ -198,8 +198,6 @@ class Masks:
             for t, p, b in zip(ts, self.params, self.buffers):
                 if not is_sharded(b): setattr(t.module, t.attr + '_mask', shard_like(b, p, t.name))
         self.sizes = [m.numel() for m in self.masks]  # mask elements (weights, or whole kernels) this process holds
-        self.numels = [b.numel() for b in self.buffers]   # ... and in the whole tensors (the same in one process)
-        self.starts = shard_starts(self.params, self.sizes, self.numels)   # where each of this process's masks starts in the flat view of the whole tensors
         self.budget = int(self.counts().sum())
 
     @classmethod
@@ -210,9 +208,16 @@ class Masks:
         self = cls.__new__(cls)
         self.model, self.sparsity, self.seed, self.granularity = model, None, None, _load_granularity(model, masked)
         self._attach(masked, [t if t.why or has_mask(t) else t._replace(why='no mask on the model') for t in ts])
-        self.sparsity = 1 - self.budget / sum(self.sizes)
+        self.sparsity = 1 - self.budget / sum(self.numels)
         return self
 
+    comm = None                                       # (masks pickled before sharded training existed)
+    @property
+    def numels(self): return [b.numel() for b in self.buffers]   # mask elements in the whole tensors (`sizes`: those this process holds)
+    @property
+    def starts(self):
+        "Where each of this process's masks starts in the flat view of the whole tensors."
+        return shard_starts(self.params, self.numels)
     @property
     def buffers(self): return [getattr(t.module, t.attr + '_mask') for t in self.tensors]
     @property
@@ -233,7 +238,7 @@ class Masks:
         "Active weights of each tensor, as an int64 tensor on the masks' device."
         return self.total(torch.stack([m.sum() for m in self.masks]))
     def __len__(self): return len(self.modules)
-    def __repr__(self): return f"Masks({len(self)} tensors, {self.budget:,} of {sum(self.sizes):,} weights active)"
+    def __repr__(self): return f"Masks({len(self)} tensors, {self.budget:,} of {sum(self.numels):,} weights active)"
 
 # %% ../nbs/02_masks.ipynb #6c4b98d3
 def _mul(ts, ms):
@@ -381,7 +386,7 @@ class SparseCallback(Callback):
     def summary(self):
         "The budget and how much of it is non-zero, then which weight tensors are sparse, at which density, and why the others stay dense."
         return f"budget {self.masks.budget:,} active weights, {self.masks.n_nonzero():,} of them non-zero\n" + self.masks.summary()
-    def current_sparsity(self): return 1 - float(self.masks.n_active()) / sum(self.masks.sizes)
+    def current_sparsity(self): return 1 - float(self.masks.n_active()) / sum(self.masks.numels)
 
     def before_train(self):
         "At the first training epoch of a fit: check that all ranks hold the same masks (a no-op in one process)."
@@ -422,7 +427,7 @@ class SparseCallback(Callback):
         "Bring the budget, the sparsity and the reports in line with the masks just loaded (the loaded masks win)."
         self.masks.apply()
         self.masks.budget = int(self.masks.n_active())
-        loaded = 1 - self.masks.budget / sum(self.masks.sizes)
+        loaded = 1 - self.masks.budget / sum(self.masks.numels)
         if abs(loaded - self.sparsity) > 1e-3:
             warnings.warn(f"The loaded masks have sparsity {loaded:.4g} but {type(self).__name__} was created with sparsity={self.sparsity}: "
                           f"the loaded masks win (budget {self.masks.budget:,} active weights); pass sparsity={loaded:.4g} to silence this warning")

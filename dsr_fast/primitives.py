@@ -110,6 +110,7 @@ class Segments:
         self._owner = self.comm.min(torch.where(m == top, self.comm.rank, self.comm.size)) == self.comm.rank   # on the lowest rank that has it
         return top, first
 
+    comm = None   # (segments pickled before sharded training existed)
     def owned(self, flags):
         "`flags` of the segments whose maximum (of the last `max`) lies on this rank: all of them in one process."
         return flags if self.comm is None else flags & self._owner
@@ -242,7 +243,7 @@ def _groups(sizes, chunk):
 def smallest_active(absw, mask, sizes, n_drop, chunk=2**20, group_sizes=None, select='sort', comm=None):
     "Flat bool: in tensor i, the `n_drop[i]` (a list or an int64 tensor) active weights of smallest magnitude (lower index first on ties)."
     k = n_drop if isinstance(n_drop, torch.Tensor) else torch.tensor(n_drop, dtype=torch.long, device=mask.device)
-    groups, off = _groups(sizes, chunk), [0, *itertools.accumulate(sizes)]
+    groups, off = _groups(sizes, chunk) if comm is None else [(0, len(sizes))], [0, *itertools.accumulate(sizes)]   # (sharded: one group, the same collectives on every rank)
     if group_sizes is None: group_sizes = [torch.tensor(sizes[a:b], device=mask.device) for a, b in groups]  # (a Reallocator keeps them on the device)
     out = torch.empty_like(mask)
     for (a, b), s in zip(groups, group_sizes):   # one group of tensors at a time: the working set is bounded by `chunk`

@@ -84,15 +84,21 @@ def masks_comm(params, names):
     mesh = params[0].device_mesh
     if any(p.device_mesh != mesh for p in params) or mesh.ndim != 1:
         raise ValueError("the sparse weights are sharded over several meshes or a mesh of more than one dimension: shard them all with fully_shard on one 1-D mesh")
-    for p, n in zip(params, names): shard_rows(p, n)
-    return Shards(params[0].device_mesh.get_group())
+    comm, error = Shards(mesh.get_group()), None
+    try:
+        for p, n in zip(params, names): shard_rows(p, n)
+    except ValueError as e: error = e
+    if comm.max(torch.tensor([error is not None], dtype=torch.int32, device=local(params[0]).device)).item():   # every rank raises, not only those whose shards are wrong
+        raise error or ValueError("another rank's shards are not laid out as FSDP2's rows (its error names the tensor): shard with fully_shard's default layout")
+    comm.calls = comm.bytes = 0
+    return comm
 
 
 # %% ../nbs/17_sharded.ipynb #24ca11d3
-def shard_starts(params, sizes, numels):
+def shard_starts(params, numels):
     "Per tensor: the flat position (in one process's flat view of the whole tensors) of this rank's first mask element."
     starts, off = [], 0
-    for p, s, n in zip(params, sizes, numels):
+    for p, n in zip(params, numels):
         first = shard_rows(p)[0] if is_sharded(p) else 0
         starts.append(off + first * (n // max(p.shape[0], 1)))
         off += n

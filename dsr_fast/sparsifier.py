@@ -81,7 +81,7 @@ class Sparsifier:
         return [k for k in inspect.signature(cls).parameters if k not in ('masks', 'seed', 'keep_changes', 'self', 'settings')]
     @property
     def n_steps(self): return self._n
-    def __repr__(self): return f"Sparsifier({self.name!r}, {self.masks.budget:,} of {sum(self.masks.sizes):,} weights active, step {self._n})"
+    def __repr__(self): return f"Sparsifier({self.name!r}, {self.masks.budget:,} of {sum(self.masks.numels):,} weights active, step {self._n})"
 
 # %% ../nbs/08_sparsifier.ipynb #cef7a286
 @patch
