@@ -129,7 +129,7 @@ def _grow_group(kept, pruned, grow_n, keys, sizes, starts, select='sort', nm=Non
     keys.add_(pruned, alpha=1 << 40).masked_fill_(kept, 3 << 40)
     room = None if nm is None else nm_room(keys, kept, *nm)
     if room is not None: keys.masked_fill_(~room, 3 << 40)
-    g = select_smallest(keys, grow_n, sizes, 42, comm=comm) if select == 'radix' or comm is not None else sort_smallest(keys, grow_n, sizes, starts)
+    g = smallest_keys(keys, grow_n, sizes, 42, select, comm, starts)
     return g if room is None else g & room
 
 @patch
@@ -169,7 +169,7 @@ def grow_few(self: Reallocator, mask, pruned, grow_n):
     per_tensor = torch.bincount(torch.searchsorted(starts + sizes, idx, right=True), minlength=len(sizes))
     every = per_tensor if self.comm is None else self.comm.sum(per_tensor.clone())   # (sharded: the candidates of every rank)
     if not bool((every >= grow_n).all()): return None                        # (reads a flag back: fine on a CPU)
-    return idx[sort_smallest(keys, grow_n, per_tensor) if self.comm is None else select_smallest(keys, grow_n, per_tensor, 40, comm=self.comm)]
+    return idx[smallest_keys(keys, grow_n, per_tensor, 40, 'sort', self.comm)]
 
 
 # %% ../nbs/05_engine.ipynb #3229d9ef

@@ -6,7 +6,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/primitives.html.md"""
 
 # %% auto #0
 __all__ = ['hash_keys', 'hash_positions', 'allocate', 'allocate_growth', 'Segments', 'OpCounter', 'count_ops', 'sort_smallest',
-           'select_smallest', 'score_keys', 'keys_of', 'momentum_of', 'smallest_active']
+           'select_smallest', 'score_keys', 'keys_of', 'momentum_of', 'smallest_keys', 'smallest_active']
 
 # %% ../nbs/04_primitives.ipynb #f7c2e5ca
 import torch, math, itertools
@@ -240,6 +240,10 @@ def _groups(sizes, chunk):
         n += s
     return groups + [(first, len(sizes))]
 
+def smallest_keys(keys, k, sizes, bits, select='sort', comm=None, starts=None):
+    "Flags of the `k[i]` smallest `keys` in each segment of `sizes`: by one stable sort, or by radix selection (`select='radix'`, and always over the shards of a sharded model's `comm`)."
+    return select_smallest(keys, k, sizes, bits, comm=comm) if select == 'radix' or comm is not None else sort_smallest(keys, k, sizes, starts)
+
 def smallest_active(absw, mask, sizes, n_drop, chunk=2**20, group_sizes=None, select='sort', comm=None):
     "Flat bool: in tensor i, the `n_drop[i]` (a list or an int64 tensor) active weights of smallest magnitude (lower index first on ties)."
     k = n_drop if isinstance(n_drop, torch.Tensor) else torch.tensor(n_drop, dtype=torch.long, device=mask.device)
@@ -249,7 +253,7 @@ def smallest_active(absw, mask, sizes, n_drop, chunk=2**20, group_sizes=None, se
     for (a, b), s in zip(groups, group_sizes):   # one group of tensors at a time: the working set is bounded by `chunk`
         lo, hi = off[a], off[b]
         keys = torch.where(mask[lo:hi], absw[lo:hi], torch.inf).view(torch.int32).long()   # |w| >= 0: float bits sort like the values; inactive last
-        out[lo:hi] = select_smallest(keys, k[a:b], s, 31, comm=comm) if select == 'radix' or comm is not None else sort_smallest(keys, k[a:b], s)
+        out[lo:hi] = smallest_keys(keys, k[a:b], s, 31, select, comm)
     return out
 
 # %% ../nbs/04_primitives.ipynb #a3446f93
