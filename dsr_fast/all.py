@@ -22,6 +22,7 @@ from .engine import *
 from .dsr import *
 from .baselines import *
 from .sparsifier import *
+from .csr import *
 from .callbacks import *
 from .export import *
 from .train import *

@@ -18,6 +18,7 @@ from .dsr import _check_delta, _check_h_init, _check_growth, _check_n_prune_deca
 from .baselines import *
 from .baselines import _check_fraction, _check_min_keep
 from .sparsifier import *
+from .csr import csr_step
 from .structure import check_ablation, min_sparsity
 from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
 from fastcore.all import *
@@ -28,8 +29,8 @@ import torch, math, warnings
 # %% ../nbs/09_callbacks.ipynb #d673ae61
 class ReallocCallback(SparseCallback):
     "`SparseCallback` whose masks move: the fastai adapter of a `Sparsifier` running `make_reallocator()`'s method every `period` iterations until `stop_pct`."
-    def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
-        super().__init__(sparsity, dense, distribution, seed, granularity)
+    def __init__(self, sparsity=0.9, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0., storage='masked'):
+        super().__init__(sparsity, dense, distribution, seed, granularity, storage=storage)
         check_ablation(ablation, granularity); self.ablation = ablation
         if period is None: raise ValueError("period must be an integer >= 1, got None: the number of iterations between reallocations (or a function of training progress)")
         _check_period(period); _check_stop_pct(stop_pct)
@@ -49,7 +50,7 @@ class ReallocCallback(SparseCallback):
     def make_engine(self):
         "The `Sparsifier` that runs the method on `self.masks` (it keeps this callback's `history`)."
         self.engine = Sparsifier(self.masks.model, None, self.make_reallocator(), self.sparsity, period=self.period, stop_pct=self.stop_pct,
-                                 reset_opt_state=self.reset_opt_state, ablation=self.ablation)
+                                 reset_opt_state=self.reset_opt_state, ablation=self.ablation, storage=self.storage)
         self.engine.history, self.engine.run_step = self.history, self.run_step
     @property
     def reallocator(self): return self.engine.method
@@ -69,18 +70,19 @@ class ReallocCallback(SparseCallback):
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(self._last_K, 'K')]
     def _last_K(self): return int(self.history[-1]['K']) if self.history else 0
     def run_step(self):
-        "The method's step (a subclass may replay it as a CUDA graph)."
-        return self.reallocator.step()
+        "The method's step (a subclass may replay it as a CUDA graph; under CSR storage, on index sets)."
+        return csr_step(self.reallocator, self.engine._torch_opt or self.engine.optimizer) if self.storage == 'csr' else self.reallocator.step()
 
 # %% ../nbs/09_callbacks.ipynb #9392888d
 class DSRCallback(ReallocCallback):
     "Train with Dynamic Sparse Reparameterization at `sparsity`, reallocating every `period` iterations."
     def __init__(self, sparsity=0.9, n_prune=None, period=100, stop_pct=0.95, delta=0.1, h_init=1e-3, dense='first',
-                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None, n_prune_share=0.1, ablation=0.):
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
+                 distribution='uniform', reset_opt_state=False, seed=0, granularity='element', cuda_graph=False, growth='random', n_prune_decay=None, n_prune_share=0.1, ablation=0., storage='masked'):
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation, storage=storage)
         if callable(n_prune): _check_positive_int('n_prune(0.)', _whole(n_prune(0.)), "an N_p schedule must return numbers of weights >= 1")
         elif n_prune is not None: _check_positive_int('n_prune', n_prune, "the target number of weights to prune per step (None: n_prune_share of the budget, or a function of progress)")
         _check_delta(delta); _check_h_init(h_init); _check_growth(growth); _check_n_prune_decay(n_prune_decay, n_prune if callable(n_prune) else None); default_n_prune(1, n_prune_share)
+        if cuda_graph and storage == 'csr': raise ValueError("cuda_graph=True replays a step on masks of fixed shapes: use storage='masked', or cuda_graph=False")
         if cuda_graph and growth != 'random': raise ValueError("cuda_graph=True replays random growth only: use growth='random', or cuda_graph=False")
         if cuda_graph and (callable(n_prune) or n_prune_decay): raise ValueError("cuda_graph=True captures N_p in the graph: use a fixed n_prune (and no n_prune_decay), or cuda_graph=False")
         store_attr('n_prune,delta,h_init,cuda_graph,growth,n_prune_decay,n_prune_share')
@@ -88,7 +90,7 @@ class DSRCallback(ReallocCallback):
     def make_reallocator(self):
         return DSR(self.masks, self.n_prune, self.delta, self.h_init, self.seed, keep_changes=self.reset_opt_state, growth=self.growth, n_prune_decay=self.n_prune_decay, n_prune_share=self.n_prune_share)
     def run_step(self):
-        if not self.cuda_graph: return self.reallocator.step()
+        if not self.cuda_graph: return ReallocCallback.run_step(self)
         if getattr(self, '_graphed', None) is None or self._graphed.reallocator is not self.reallocator: self._graphed = GraphedStep(self.reallocator)
         return self._graphed()
     def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != '_graphed'}   # (a CUDA graph does not pickle)
@@ -156,41 +158,41 @@ def recommended(cls: DSRCallback, sparsity=0.9, **overrides):
 # %% ../nbs/09_callbacks.ipynb #5499d4d8
 class SETCallback(ReallocCallback):
     "Train with SET at `sparsity`: replace the fraction `zeta` of each tensor's weights every `period` iterations."
-    def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
+    def __init__(self, sparsity=0.9, zeta=0.3, period=100, stop_pct=0.95, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0., storage='masked'):
         _check_fraction('zeta', zeta, "the fraction of each tensor's active weights replaced per step")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation, storage=storage)
         self.zeta = zeta
     def make_reallocator(self): return SET(self.masks, self.zeta, self.seed, keep_changes=self.reset_opt_state)
 
 # %% ../nbs/09_callbacks.ipynb #8c240f52
 class RigLCallback(ReallocCallback):
     "Train with RigL at `sparsity`: drop fraction `drop_fraction`·(1+cos(π·pct/stop_pct))/2 every `period` iterations."
-    def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
+    def __init__(self, sparsity=0.9, drop_fraction=0.3, period=100, stop_pct=0.75, dense='first', distribution='erk', reset_opt_state=False, seed=0, granularity='element', ablation=0., storage='masked'):
         _check_fraction('drop_fraction', drop_fraction, "the fraction of each tensor's active weights replaced per step")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation, storage=storage)
         self.drop_fraction = drop_fraction
     def make_reallocator(self): return RigL(self.masks, self.drop_fraction, self.seed, keep_changes=self.reset_opt_state)
 
 # %% ../nbs/09_callbacks.ipynb #485eb247
 class DeepRCallback(ReallocCallback):
     "Train with DeepR at `sparsity`: noisy, L1-penalised gradients; rewire sign-flipped weights every iteration."
-    def __init__(self, sparsity=0.9, temperature=1e-5, l1=1e-5, period=1, stop_pct=1.0, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0.):
+    def __init__(self, sparsity=0.9, temperature=1e-5, l1=1e-5, period=1, stop_pct=1.0, dense='first', distribution='uniform', reset_opt_state=False, seed=0, granularity='element', ablation=0., storage='masked'):
         if not (callable(temperature) or (isinstance(temperature, (int, float)) and temperature >= 0)):
             raise ValueError(f"temperature must be >= 0 (or a function of training progress), got {temperature!r}")
         if not (isinstance(l1, (int, float)) and l1 >= 0): raise ValueError(f"l1 must be >= 0, got {l1!r}")
-        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation)
+        super().__init__(sparsity, period, stop_pct, dense, distribution, reset_opt_state, seed, granularity, ablation, storage=storage)
         store_attr('temperature,l1')
     def make_reallocator(self): return DeepR(self.masks, self.seed, keep_changes=self.reset_opt_state, temperature=self.temperature, l1=self.l1)
 
 # %% ../nbs/09_callbacks.ipynb #90e3442e
 class PruneCallback(ReallocCallback):
     "Gradual magnitude pruning to `sparsity` between `start_pct` and `end_pct` of training, in `n_steps` steps."
-    def __init__(self, sparsity=0.9, start_pct=0.1, end_pct=0.7, n_steps=20, dense='first', seed=0, granularity='element', ablation=0.):
+    def __init__(self, sparsity=0.9, start_pct=0.1, end_pct=0.7, n_steps=20, dense='first', seed=0, granularity='element', ablation=0., storage='masked'):
         check_sparsity(sparsity)
         if not (isinstance(start_pct, (int, float)) and isinstance(end_pct, (int, float)) and 0 <= start_pct < end_pct <= 1):
             raise ValueError(f"the pruning schedule must start before it ends, within training: 0 <= start_pct < end_pct <= 1, got {start_pct} and {end_pct}")
         _check_positive_int('n_steps', n_steps, "the number of pruning steps")
-        super().__init__(min_sparsity(granularity), 1, 1., dense, 'uniform', False, seed, granularity, ablation)   # (from dense, or the densest the structure allows)
+        super().__init__(min_sparsity(granularity), 1, 1., dense, 'uniform', False, seed, granularity, ablation, storage=storage)   # (from dense, or the densest the structure allows)
         store_attr('start_pct,end_pct,n_steps'); self.final = sparsity
     def make_reallocator(self): return Prune(self.masks, self.seed, sparsity=self.final, start_pct=self.start_pct, end_pct=self.end_pct, n_steps=self.n_steps)
 

@@ -360,10 +360,14 @@ class LoadHooks:
 class SparseCallback(Callback):
     "Train under masks at `sparsity` (static sparse training); the base of the reallocating methods."
     order = MixedPrecision.order - 1
-    def __init__(self, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element'):
+    def __init__(self, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element',
+                 storage='masked'):  # 'csr': sparse linear layers keep only their non-zeros ([Truly sparse training](sparse_training.html))
         check_sparsity(sparsity)
         parse_granularity(granularity)                                       # (checks the name: element, kernel, fan_in or N:M)
+        if storage not in ('masked', 'csr'): raise ValueError(f"storage must be 'masked' or 'csr' (how the sparse weights are kept), got {storage!r}")
+        if storage == 'csr' and granularity != 'element': raise ValueError(f"storage='csr' moves single weights: use granularity='element' (got {granularity!r}) or storage='masked'")
         store_attr()
+    storage = 'masked'   # (a callback pickled before storage='csr' existed)
 
     def after_create(self): self.setup()
     def setup(self):
@@ -371,7 +375,10 @@ class SparseCallback(Callback):
         model = unwrap_model(self.learn.model)
         if getattr(self, 'masks', None) is None or self.masks.model is not model:
             has = bool(masked_tensors(model))
-            self.masks = Masks.attach(model) if has else Masks(model, self.sparsity, self.dense, self.distribution, self.seed, self.granularity)
+            if self.storage == 'csr':
+                from dsr_fast.csr import csr_masks
+                self.masks = csr_masks(model, self.learn.model, self.learn.opt, None, self.sparsity, self.dense, self.distribution, self.seed, self.granularity, {})
+            else: self.masks = Masks.attach(model) if has else Masks(model, self.sparsity, self.dense, self.distribution, self.seed, self.granularity)
             register_state(model, 'mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
         if getattr(self, '_load_hooks', None) is None or not self._load_hooks.watches(self, model): self._load_hooks = LoadHooks(self, model)
         hide_in_wrappers(self.learn.model)
@@ -412,6 +419,7 @@ class SparseCallback(Callback):
 
     def before_load(self, sd, prefix=''):
         "A checkpoint without masks (a dense network): make its masks from its weights, the largest |w| of each layer at this callback's layer budgets."
+        if self.storage == 'csr': return                                    # (CSR layers load their own layout)
         keys = [prefix + k for k in self.masks.buffer_names]
         wkeys = [k[:-len('_mask')] for k in keys]
         if not all(k in sd for k in wkeys): return                          # not this model's: torch checks it

@@ -16,6 +16,7 @@ from .engine import *
 from .engine import _check_period, _check_stop_pct
 from .dsr import *
 from .baselines import *
+from .csr import storages, csr_masks, csr_step, in_csr_storage, check_csr_needs
 from .distributed import unwrap_model, register_state, hide_in_wrappers, check_masks_agree
 from .sharded import local, is_sharded
 from fastcore.all import *
@@ -46,15 +47,22 @@ def reset_opt_state(opt, masks, changed):
 class Sparsifier:
     "Sparse training of `model` by `method` at `sparsity`: masks made now, `step()` after every `optimizer.step()`."
     def __init__(self, model, optimizer=None, method='dsr', sparsity=0.9, total_steps=None, dense='first', distribution=None,
-                 granularity='element', seed=0, period=None, stop_pct=None, reset_opt_state=False, ablation=0., **settings):
+                 granularity='element', seed=0, period=None, stop_pct=None, reset_opt_state=False, ablation=0., storage='masked', **settings):
         made = not isinstance(method, (str, type))             # a method already made on its masks (the fastai callbacks')
         cls = type(method) if made else method_class(method)
         d = {**dict(period=100, stop_pct=0.95, distribution='uniform'), **cls.defaults}
         period, stop_pct, distribution = ifnone(period, d['period']), ifnone(stop_pct, d['stop_pct']), ifnone(distribution, d['distribution'])
         check_sparsity(sparsity); _check_period(period); _check_stop_pct(stop_pct)
         if total_steps is not None: _check_positive_int('total_steps', total_steps, "the number of optimizer steps of the whole training")
+        if storage not in storages: raise ValueError(f"storage must be one of {', '.join(storages)} (how the sparse weights are kept), got {storage!r}")
+        own = dict(sparsity=sparsity, **settings) if 'sparsity' in inspect.signature(cls).parameters else settings   # the method's settings
+        bad = [k for k in own if k not in inspect.signature(cls).parameters]   # (checked before anything changes)
+        if bad: raise TypeError(f"{', '.join(bad)} not a setting of method {method!r}; its settings are: {', '.join(self.settings_of(cls))}")
         self.model = unwrap_model(model)
         if made: self.masks = method.masks
+        elif storage == 'csr':                                     # the non-zeros alone ([Truly sparse training](sparse_training.html))
+            self.masks = csr_masks(self.model, model, optimizer, cls, cls.start_sparsity(sparsity, **settings), dense, distribution, seed, granularity, settings)
+        elif in_csr_storage(self.model): raise ValueError("the model's linear layers are in CSR storage: pass storage='csr', or csr_to_masked(model) first")
         elif masked_tensors(self.model): self.masks = Masks.attach(self.model)   # a masked checkpoint: its masks win
         else:
             check_ablation(ablation, granularity)                  # (before the masks change the model)
@@ -63,22 +71,22 @@ class Sparsifier:
                                                    f"start it at a sparsity of {floor} or more (GraNet: init_sparsity)")
             self.masks = Masks(self.model, max(start, floor), dense, distribution, seed, granularity)
         register_state(self.model, 'mask_iter', torch.zeros((), dtype=torch.long, device=self.masks.weights[0].device))
-        if 'sparsity' in inspect.signature(cls).parameters: settings = dict(sparsity=sparsity, **settings)
-        bad = [k for k in settings if k not in inspect.signature(cls).parameters]
-        if bad: raise TypeError(f"{', '.join(bad)} not a setting of method {method!r}; its settings are: {', '.join(self.settings_of(cls))}")
         check_ablation(ablation, self.masks.granularity)
-        self.method = method if made else cls(self.masks, seed=seed, keep_changes=reset_opt_state, **settings)
+        self.method = method if made else cls(self.masks, seed=seed, keep_changes=reset_opt_state and storage == 'masked', **own)
         self.method.ablation = ablation
         self.name = method if isinstance(method, str) else cls.__name__
-        store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed')
+        store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed,storage')
         self.history, self._n, self._prepared, self._due, self._hook, self.run_step = L(), int(self.model.mask_iter), False, False, None, None
+        if storage == 'csr': check_csr_needs(self.method.needs, cls); self.run_step = lambda: csr_step(self.method, self._torch_opt or self.optimizer)
         self.set_optimizer(optimizer)
+        self.arm()
         if optimizer is not None: self.progress(self._n + 1)   # (fails now, not at the first step, if the method needs total_steps)
 
     @staticmethod
     def settings_of(cls):
         "The names of a method's own settings (its constructor arguments but the engine's)."
         return [k for k in inspect.signature(cls).parameters if k not in ('masks', 'seed', 'keep_changes', 'self', 'settings')]
+    storage = 'masked'   # (a Sparsifier pickled before storage='csr' existed)
     @property
     def n_steps(self): return self._n
     def __repr__(self): return f"Sparsifier({self.name!r}, {self.masks.budget:,} of {sum(self.masks.numels):,} weights active, step {self._n})"
@@ -144,7 +152,17 @@ def step(self: Sparsifier, pct=None):
     self._n = n = self._n + 1
     self.model.mask_iter.fill_(n)
     self.masks.apply()
-    return self.reallocate(n) if self._due else None
+    K = self.reallocate(n) if self._due else None
+    self.arm()
+    return K
+
+@patch
+def arm(self: Sparsifier):
+    "CSR storage: the layers keep their inputs and output gradients in the next step's backward if it may reallocate by gradient."
+    if self.storage != 'csr': return
+    n = self._n + 1
+    keep = 'grads' in self.method.needs and self.period is not None and (callable(self.period) or n % self.period == 0)
+    for layer in self.masks.layers: layer.io.clear(); layer.keep_io = keep
 
 @patch
 def reallocate(self: Sparsifier, n):
@@ -153,7 +171,7 @@ def reallocate(self: Sparsifier, n):
     if 'momentum' in m.needs: m.save_momentum(self._torch_opt or self.optimizer)
     K = (self.run_step or m.step)()                          # (an adapter may replay the step, e.g. as a CUDA graph)
     self.masks.budget = m.budget()
-    if self.reset_opt_state: reset_opt_state(self._torch_opt or self.optimizer, self.masks, m.last['pruned'] | m.last['grown'])
+    if self.reset_opt_state and self.storage == 'masked': reset_opt_state(self._torch_opt or self.optimizer, self.masks, m.last['pruned'] | m.last['grown'])
     self.history.append(dict(iter=n, K=K, counts=m.last['counts'], **m.record()))
     return K
 
@@ -168,7 +186,8 @@ def summary(self: Sparsifier):
     "The method, the run's progress, the budget with its non-zero count, and `Masks.summary`."
     total = f" of {self.total_steps:,}" if self.total_steps else ''
     period = 'never' if self.period is None else f'every {self.period} steps' if not callable(self.period) else 'on a schedule'
-    return (f"{self.name}: step {self._n:,}{total}, {len(self.history)} reallocations ({period}, until {self.stop_pct:.0%} of training)\n"
+    storage = ', CSR storage' if self.storage == 'csr' else ''
+    return (f"{self.name}: step {self._n:,}{total}, {len(self.history)} reallocations ({period}, until {self.stop_pct:.0%} of training){storage}\n"
             f"budget {self.masks.budget:,} active weights, {self.n_nonzero():,} of them non-zero\n" + self.masks.summary())
 
 def _saved(v): return v.detach().cpu().clone() if isinstance(v, Tensor) else copy.deepcopy(v)
@@ -190,6 +209,7 @@ def load_state_dict(self: Sparsifier, sd):
     for k, v in sd['state'].items(): setattr(m, k, v.to(dev) if isinstance(v, Tensor) else v)
     m._consts.clear()                                          # (device copies of per-tensor counts)
     self.history = L(sd['history'])
+    self.arm()
 
 # %% ../nbs/08_sparsifier.ipynb #a5cd0f5c
 def method_settings(method):
