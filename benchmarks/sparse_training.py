@@ -2,11 +2,12 @@
 whose dense form does not fit in memory, and accuracy.
 
     python benchmarks/sparse_training.py --part layer      # one Linear 4096x4096: forward + backward + update, 90-99 %, batch 1/32/256
+    python benchmarks/sparse_training.py --part crossover  # the same layer from 50 % to 90 %: where CSR starts to win
     python benchmarks/sparse_training.py --part mlp        # 784-4096-4096-4096-10 with DSR: a whole training step with sp.step()
     python benchmarks/sparse_training.py --part memory     # bytes per non-zero and per dense position, counted from the live tensors
     python benchmarks/sparse_training.py --part realloc    # one DSR reallocation at 1 M / 10 M / 100 M non-zeros
     python benchmarks/sparse_training.py --part headline   # 1024-65536-65536-10 (4.36 B dense weights) at 99.5 % with DSR, peak RSS
-    python benchmarks/sparse_training.py --part accuracy   # DSR and RigL at 98 % on the digits, csr against masked, 3 seeds
+    python benchmarks/sparse_training.py --part accuracy   # DSR and RigL at 98 %, LeNet-300-100 on the 28x28 digits (recipe lenet_digits28), csr against masked, 3 seeds
 
 Each part prints its figures and, with --csv DIR, writes DIR/sparse_training_<part>.csv. Timings are medians of
 --repeats steps after one warm-up step, on the CPU with --threads torch threads (default: all). SparseProp's
@@ -46,7 +47,7 @@ def sparseprop_layer(dense):
     "SparseProp's SparseLinear of the masked `dense` layer, or None where sparseprop is not installed."
     try: from sparseprop.modules import SparseLinear
     except ImportError: return None
-    return SparseLinear(dense.weight.detach().clone(), dense.bias.detach().clone())
+    return SparseLinear(dense.weight.detach().clone(), nn.Parameter(dense.bias.detach().clone()))
 
 def part_layer(repeats, seed):
     rows = []
@@ -71,6 +72,28 @@ def part_layer(repeats, seed):
             print(f"sparsity {s:.0%} batch {bs:>3}: masked {m_ms:7.1f} ms  csr {c_ms:7.1f} ms ({m_ms / c_ms:4.1f}x)"
                   + (f"  sparseprop {p_ms:7.1f} ms" if peer is not None else ''), flush=True)
     if sparseprop_layer(nn.Linear(2, 2)) is None: print("sparseprop is not installed here: its column is empty (pip install sparseprop)")
+    return rows
+
+def part_crossover(repeats, seed):
+    "The sparsity below which a masked dense layer is faster: one Linear 4096x4096, forward + backward + update, from 50 % to 90 %."
+    rows = []
+    for s in (0.5, 0.6, 0.7, 0.8, 0.9):
+        torch.manual_seed(seed)
+        dense = nn.Linear(4096, 4096)
+        mask = torch.rand(4096, 4096) >= s
+        with torch.no_grad(): dense.weight.mul_(mask)
+        sparse = nn.Sequential(nn.Linear(4096, 4096)); sparse[0].load_state_dict(dense.state_dict()); sparse[0].register_buffer('weight_mask', mask)
+        o_csr = torch.optim.SGD(sparse.parameters(), lr=1e-3, momentum=0.9)
+        Sparsifier(sparse, o_csr, 'static', s, dense=(), storage='csr')
+        o_dense = torch.optim.SGD(dense.parameters(), lr=1e-3, momentum=0.9)
+        for bs in (1, 256):
+            x = torch.randn(bs, 4096, requires_grad=True)
+            m_ms, c_ms = median_ms(masked_step(dense, mask, x, o_dense), repeats), median_ms(plain_step(sparse, x, o_csr), repeats)
+            rows.append(dict(sparsity=s, batch=bs, masked_ms=m_ms, csr_ms=c_ms, speedup=m_ms / c_ms))
+            print(f"sparsity {s:.0%} batch {bs:>3}: masked {m_ms:7.1f} ms  csr {c_ms:7.1f} ms ({m_ms / c_ms:4.2f}x)", flush=True)
+    for bs in (1, 256):
+        slower = [r['sparsity'] for r in rows if r['batch'] == bs and r['speedup'] < 1]
+        print(f"batch {bs}: " + (f"CSR is slower up to {max(slower):.0%} sparsity and faster above" if slower else "CSR is faster at every sparsity measured (50 % and up)"))
     return rows
 
 def mlp(): return nn.Sequential(nn.Linear(784, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 4096), nn.ReLU(), nn.Linear(4096, 10))
@@ -108,14 +131,14 @@ def mean_ms(f, n):
 def tensor_bytes(ts): return sum(t.numel() * t.element_size() for t in ts if t is not None)
 
 def part_memory(seed, sparsity=0.98):
-    "Bytes of everything a training step keeps per weight tensor (weights or values, gradients, momentum, masks or indices), counted from the live tensors after a step."
+    "Bytes of everything a training step keeps per weight tensor (weights or values, gradients, momentum, masks or indices), counted from the live tensors after an update, before `sp.step()`."
     rows = []
     for storage in ('masked', 'csr'):
         torch.manual_seed(seed)
         m = mlp(); o = torch.optim.SGD(m.parameters(), lr=1e-3, momentum=0.9)
         sp = Sparsifier(m, o, 'dsr', sparsity, period=1, dense=(), storage=storage)
-        train_step(m, o, sp, torch.randn(32, 784), torch.randint(0, 10, (32,)))()
-        train_step(m, o, sp, torch.randn(32, 784), torch.randint(0, 10, (32,)))()
+        for _ in range(2): train_step(m, o, sp, torch.randn(32, 784), torch.randint(0, 10, (32,)))()   # (two reallocations: the layouts have moved)
+        o.zero_grad(); nn.functional.cross_entropy(m(torch.randn(32, 784)), torch.randint(0, 10, (32,))).backward(); o.step()   # counted here: gradients alive
         ps = sp.masks.params
         held = tensor_bytes(ps) + tensor_bytes([p.grad for p in ps]) + tensor_bytes([v for p in ps for v in o.state[p].values() if torch.is_tensor(v)])
         if storage == 'masked': held += tensor_bytes(sp.masks.buffers)
@@ -124,7 +147,7 @@ def part_memory(seed, sparsity=0.98):
         rows.append(dict(storage=storage, sparsity=sparsity, nonzeros=nnz, dense_positions=dense, bytes=held,
                          bytes_per_nonzero=held / nnz, bytes_per_dense_position=held / dense))
         print(f"{storage:>6}: {held / 2**20:8.1f} MiB for {nnz:,} non-zeros of {dense:,} positions: "
-              f"{held / nnz:6.1f} bytes per non-zero, {held / dense:6.3f} per dense position (SGD with momentum, after a step)")
+              f"{held / nnz:6.1f} bytes per non-zero, {held / dense:6.3f} per dense position (SGD with momentum, after an update)")
     return rows
 
 def part_realloc(seed, repeats=3):
@@ -170,36 +193,37 @@ def part_headline(seed, steps=20, period=10, bs=64):
     print(f"peak resident memory of the whole process: {peak_rss_gib():.2f} GiB")
     return rows
 
-def part_accuracy(seeds=3, sparsity=0.98, epochs=8):
-    from fastai.vision.all import Learner, accuracy
-    from dsr_fast.data import digits_dls
-    from dsr_fast.models import dsr_model
-    from dsr_fast.callbacks import SparsifyCallback
-    rows = []
-    for method in ('dsr', 'rigl'):
+def part_accuracy(csv=None, seeds=3, sparsity=0.98, epochs=30, methods=('dsr', 'rigl')):
+    "DSR and RigL at `sparsity`, masked against CSR storage, in the regime of the recipe lenet_digits28 (the study 'Accuracy at extreme sparsity'); runs already in `csv` are kept, each new one is written as it ends."
+    from dsr_fast.train import train
+    path = os.path.join(csv, 'sparse_training_accuracy.csv') if csv else None
+    rows = pd.read_csv(path).to_dict('records') if path and os.path.exists(path) else []
+    for method in methods:
         for storage in ('masked', 'csr'):
             for seed in range(seeds):
-                torch.manual_seed(seed)
-                dls = digits_dls(size=28, seed=seed)
-                learn = Learner(dls, dsr_model('lenet', dls), metrics=accuracy, cbs=SparsifyCallback(method, sparsity, storage=storage, seed=seed, dense=()))
-                with learn.no_logging(), learn.no_bar(): learn.fit_one_cycle(epochs, 1e-2)
-                acc = float(learn.validate()[1])
-                rows.append(dict(method=method, storage=storage, seed=seed, sparsity=sparsity, accuracy=acc))
-                print(f"{method:>4} {storage:>6} seed {seed}: accuracy {acc:.4f}", flush=True)
+                if any(r['method'] == method and r['storage'] == storage and r['seed'] == seed for r in rows): continue
+                t = time.perf_counter()
+                learn, summary = train('digits', 'lenet', method, sparsity, epochs=epochs, lr=0.1, seed=seed, opt='sgd', nesterov=True, size=28, copies=5,
+                                       dense=(), storage=storage, show_progress=False, out=os.devnull)
+                rows.append(dict(method=method, storage=storage, seed=seed, sparsity=sparsity, epochs=epochs, accuracy=summary['test_accuracy'],
+                                 seconds=time.perf_counter() - t))
+                print(f"{method:>4} {storage:>6} seed {seed}: accuracy {summary['test_accuracy']:.4f} ({rows[-1]['seconds']:.0f} s)", flush=True)
+                if path: pd.DataFrame(rows).to_csv(path, index=False)
     df = pd.DataFrame(rows)
-    print(df.groupby(['method', 'storage']).accuracy.agg(['mean', 'std']).round(4))
+    print(df.groupby(['method', 'storage']).accuracy.agg(['mean', 'std', 'count']).round(4))
     return rows
 
 @call_parse
-def main(part:str='mlp',    # layer, mlp, memory, realloc, headline or accuracy
+def main(part:str='mlp',    # layer, crossover, mlp, memory, realloc, headline or accuracy
          repeats:int=10,    # timed steps per figure
          seed:int=0,        # weights, masks and data
          threads:int=0,     # torch threads (0: all)
+         seeds:int=3,       # seeds per method and storage (--part accuracy)
          csv:str=None):     # a folder to write sparse_training_<part>.csv in
     if threads: torch.set_num_threads(threads)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}, seed {seed}")
-    runs = dict(layer=lambda: part_layer(repeats, seed), mlp=lambda: part_mlp(repeats, seed), memory=lambda: part_memory(seed),
-                realloc=lambda: part_realloc(seed), headline=lambda: part_headline(seed), accuracy=lambda: part_accuracy())
+    runs = dict(layer=lambda: part_layer(repeats, seed), crossover=lambda: part_crossover(repeats, seed), mlp=lambda: part_mlp(repeats, seed), memory=lambda: part_memory(seed),
+                realloc=lambda: part_realloc(seed), headline=lambda: part_headline(seed), accuracy=lambda: part_accuracy(csv, seeds))
     if part not in runs: raise SystemExit(f"unknown part {part!r}: choose one of {', '.join(runs)}")
     rows = runs[part]()
     if csv: os.makedirs(csv, exist_ok=True); pd.DataFrame(rows).to_csv(os.path.join(csv, f'sparse_training_{part}.csv'), index=False)

@@ -70,7 +70,7 @@ def check_masks_agree(masks):
     "In a process group of several ranks: raise naming the layers whose masks differ from rank 0's."
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2: return
     if getattr(masks, 'comm', None) is not None: return check_shards_agree(masks)   # sharded: each rank holds other rows
-    mine = mask_checksums(masks.masks).to(_collective_device())
+    mine = (masks.checksums() if hasattr(masks, 'checksums') else mask_checksums(masks.masks)).to(_collective_device())   # (CSR storage: of its positions)
     every = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
     dist.all_gather(every, mine)
     bad = [(n, [r for r, o in enumerate(every) if o[i] != every[0][i]]) for i, n in enumerate(masks.names)]

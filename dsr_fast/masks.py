@@ -289,6 +289,11 @@ def layer_stats(self: Masks):
             for n, w, c, s in zip(self.names, self.params, self.counts().tolist(), self.numels)]
 
 @patch
+def empty_units(self: Masks):
+    "Units (a tensor's rows: output features or channels) with no active weight, over every sparse tensor."
+    return sum(int((m.flatten(1).sum(1) == 0).sum()) for m in self.masks)
+
+@patch
 def density(self: Masks):
     "Fraction of sparse weights that are active."
     return float(self.n_active()) / sum(self.numels)

@@ -77,7 +77,9 @@ class Sparsifier:
         self.name = method if isinstance(method, str) else cls.__name__
         store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed,storage')
         self.history, self._n, self._prepared, self._due, self._hook, self.run_step = L(), int(self.model.mask_iter), False, False, None, None
-        if storage == 'csr': check_csr_needs(self.method.needs, cls); self.run_step = lambda: csr_step(self.method, self._torch_opt or self.optimizer)
+        if storage == 'csr':
+            check_csr_needs(self.method.needs, cls); check_masks_agree(self.masks)   # (several ranks: the same index sets, or a clear error)
+            self.run_step = lambda: csr_step(self.method, self._torch_opt or self.optimizer)
         self.set_optimizer(optimizer)
         self.arm()
         if optimizer is not None: self.progress(self._n + 1)   # (fails now, not at the first step, if the method needs total_steps)
@@ -140,6 +142,7 @@ def cancel(self: Sparsifier):
     "The optimizer skipped this update (mixed precision found an overflow): nothing is counted."
     self._prepared = False
     self.masks.apply()
+    self.arm()
 
 @patch
 @torch.no_grad()

@@ -24,6 +24,7 @@ from .baselines import *
 from .sparsifier import method_settings
 from .engine import methods
 from .callbacks import *
+from .csr import csr_density
 from .inference import inference_gain
 from .distributed import distributed_ctx, world_size, is_rank0
 from fastai.distributed import teardown_distrib
@@ -175,14 +176,14 @@ def summarize(learn, **info):
     kept = rec.lrs, rec.iters, rec.losses, rec.values   # validate() runs before_fit, which clears the recorder
     loss, acc = learn.validate()[:2]                     # (sparse methods add columns after the metrics)
     rec.lrs, rec.iters, rec.losses, rec.values = kept
-    layers = weight_density(learn.model)
-    n_total = sum(p.numel() for p in learn.model.parameters())
+    layers = weight_density(learn.model) + csr_density(learn.model)   # (layers in CSR storage by their dense shape)
+    n_total = sum(p.numel() for p in learn.model.parameters()) + sum(l['size'] for l in csr_density(learn.model)) - sum(l['stored'] for l in csr_density(learn.model))   # (as the dense network counts them)
     n_nonzero = sum(int((p != 0).sum()) for p in learn.model.parameters())
     n_weights = sum(l['size'] for l in layers)
     sparse = [cb for cb in learn.cbs if isinstance(cb, (SparseCallback, SparsifyCallback))]
     if sparse:
-        info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.sizes),
-                              empty_units=sum(int((m.flatten(1).sum(1) == 0).sum()) for m in sparse[0].masks.masks))   # (units removed by neuron ablation)
+        info['budget'] = dict(active=int(sparse[0].masks.n_active()), sparse_weights=sum(sparse[0].masks.numels),
+                              empty_units=sparse[0].masks.empty_units())   # (units removed by neuron ablation)
         why = {r['name']: r['why'] for r in sparse[0].masks.report()}
         for l in layers: l['dense_why'] = why.get(l['name'], '')      # '' for a sparse tensor
     return dict(info, test_loss=float(loss), test_accuracy=float(acc), params=n_total, nonzero_params=n_nonzero,
