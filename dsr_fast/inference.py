@@ -42,9 +42,10 @@ class SparseLayer(nn.Module):
         self._mode = mode
 
     def _cached(self, name, make):
-        "`make()`, kept until the layer moves to another device."
+        "`make()`, kept until the layer moves to another device (made outside inference mode, so a forward with autograd can use it too)."
         dev = self.values.device
-        if name not in self._cache or self._cache[name][0] != dev: self._cache[name] = (dev, make())
+        if name not in self._cache or self._cache[name][0] != dev:
+            with torch.inference_mode(False): self._cache[name] = (dev, make())
         return self._cache[name][1]
     def csr(self):
         "The weight as a CSR matrix (output rows × inputs), built once per device."
