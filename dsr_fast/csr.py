@@ -11,7 +11,7 @@ __all__ = ['storages', 'index_dtype', 'csr_pattern', 'csr_rows', 'ranks', 'mean_
            'smallest_in_chunks', 'grow_by_gradient', 'grow_by_score', 'grow_random', 'rewire_plan', 'rewire',
            'check_csr_needs', 'csr_step', 'csr_masks', 'csr_density', 'csr_to_masked', 'csr_inference']
 
-# %% ../nbs/18_sparse_training.ipynb #2ff6e9d4
+# %% ../nbs/18_sparse_training.ipynb #ca30189c
 from .masks import *
 from .primitives import *
 from .primitives import _opt_states
@@ -23,12 +23,12 @@ from fastcore.all import *
 from torch import Tensor
 import torch, torch.nn as nn, torch.distributed as dist, math, itertools, inspect
 
-# %% ../nbs/18_sparse_training.ipynb #916a99e2
+# %% ../nbs/18_sparse_training.ipynb #aca12719
 def index_dtype(*sizes):
     "int32 when every index and count fits in it (`sizes`: the largest values an index takes), else int64."
     return torch.int32 if max(sizes) < 2**31 else torch.int64
 
-# %% ../nbs/18_sparse_training.ipynb #da712639
+# %% ../nbs/18_sparse_training.ipynb #6684877d
 def csr_pattern(lin, n_rows, n_cols, dtype=None):
     "Row pointers and column indices of the sorted flat positions `lin` (row * n_cols + col) of an (n_rows, n_cols) matrix."
     dtype = dtype or index_dtype(lin.numel(), n_cols)
@@ -42,7 +42,7 @@ def csr_rows(crow):
     n = crow[1:] - crow[:-1]
     return torch.repeat_interleave(torch.arange(len(n), device=crow.device), n.long(), output_size=int(crow[-1]))
 
-# %% ../nbs/18_sparse_training.ipynb #3ef8bd22
+# %% ../nbs/18_sparse_training.ipynb #c99655aa
 def ranks():
     "The number of processes in the default process group (1 without one)."
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
@@ -69,7 +69,7 @@ class CSRMatmul(torch.autograd.Function):
         if layer.keep_io: layer.io.append((x, dy))                     # for gradient growth at a reallocation step
         return dv, dx, None
 
-# %% ../nbs/18_sparse_training.ipynb #6889c61d
+# %% ../nbs/18_sparse_training.ipynb #abbaad32
 def check_csr_dtype(values):
     "Raise for a precision PyTorch's sparse kernels do not compute on the values' device (on a CPU: float32 and float64 only)."
     if values.device.type == 'cpu' and values.dtype not in (torch.float32, torch.float64):
@@ -149,7 +149,7 @@ def is_csr(t):
     "Whether the `WeightTensor` `t` lives in CSR storage (else it is a masked dense tensor)."
     return isinstance(t.module, CSRLinear)
 
-# %% ../nbs/18_sparse_training.ipynb #fb8df0c9
+# %% ../nbs/18_sparse_training.ipynb #347ebf4f
 def _in_sorted(x, sorted_values):
     "Which of `x` are in the sorted 1-D `sorted_values`."
     if not sorted_values.numel(): return torch.zeros_like(x, dtype=torch.bool)
@@ -173,13 +173,13 @@ def sample_free(numel, k, occupied, generator):
         chosen = torch.cat([chosen, c[torch.randperm(c.numel(), generator=generator, device=dev)[:need]]]).sort().values
     return chosen
 
-# %% ../nbs/18_sparse_training.ipynb #f4e069e1
+# %% ../nbs/18_sparse_training.ipynb #dfcba8ce
 def linear_init(n, fan_in, device=None, dtype=None):
     "`n` values as `nn.Linear.reset_parameters` draws them for a weight or bias of that `fan_in`: U(-1/√fan_in, 1/√fan_in)."
     b = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.
     return torch.empty(n, device=device, dtype=dtype).uniform_(-b, b)
 
-# %% ../nbs/18_sparse_training.ipynb #1a601834
+# %% ../nbs/18_sparse_training.ipynb #12b18889
 class CSRMasks(Masks):
     "The `Masks` of a model under `storage='csr'` as the engine sees them: a CSR layer's flat view holds its non-zeros alone (all active); a masked tensor's, every position."
     def __init__(self, model, tensors, plan):
@@ -246,7 +246,7 @@ class CSRMasks(Masks):
         n = sum(self.csr)
         return f"CSRMasks({len(self)} tensors ({n} in CSR storage), {self.budget:,} of {sum(self.numels):,} weights active)"
 
-# %% ../nbs/18_sparse_training.ipynb #cf222c4e
+# %% ../nbs/18_sparse_training.ipynb #a821f823
 def csr_attach(model):
     "The `CSRMasks` of a model already in CSR storage (a second fit, a resumed run, another `Sparsifier` on it): its `CSRLinear`s and masked tensors, in module order."
     wts, plan = weight_tensors(model), []
@@ -259,7 +259,7 @@ def in_csr_storage(model):
     "Whether `model` has layers in CSR storage."
     return any(isinstance(m, CSRLinear) for m in model.modules())
 
-# %% ../nbs/18_sparse_training.ipynb #910e5745
+# %% ../nbs/18_sparse_training.ipynb #c740ddf8
 def is_conv1d(m):
     "Whether `m` is transformers' `Conv1D` (GPT-2's projections): a linear layer that stores its weight as (in, out)."
     return type(m).__name__ == 'Conv1D' and type(m).__module__.startswith('transformers') and hasattr(m, 'nf')
@@ -269,7 +269,7 @@ def csr_candidates(model):
     inside_mha = {id(c) for m in model.modules() if isinstance(m, nn.MultiheadAttention) for c in m.modules()}
     return {id(m) for m in model.modules() if (isinstance(m, nn.Linear) and type(m).forward is nn.Linear.forward or is_conv1d(m)) and id(m) not in inside_mha}
 
-# %% ../nbs/18_sparse_training.ipynb #08a45aa8
+# %% ../nbs/18_sparse_training.ipynb #03085306
 def swap_param(opt, old, new, take=None):
     "Put `new` in the place of `old` in the optimizer `opt` (torch or fastai), its elementwise state gathered at the flat positions `take`."
     if opt is None: return
@@ -289,7 +289,7 @@ def _parent(model, path):
     head, _, last = path.rpartition('.')
     return (model.get_submodule(head) if head else model), last
 
-# %% ../nbs/18_sparse_training.ipynb #2bb674b7
+# %% ../nbs/18_sparse_training.ipynb #4dd8a057
 def _meta(model): return any(p.is_meta for p in model.parameters())
 
 def materialize(model, optimizer=None, device='cpu'):
@@ -362,7 +362,7 @@ def to_csr_storage(model, optimizer=None, sparsity=0.9, dense='first', distribut
     plan = [next((c for c in tensors if c.path == t.path), t) if t.why is None else t for t in plan]
     return CSRMasks(model, tensors, plan)
 
-# %% ../nbs/18_sparse_training.ipynb #79a80ef8
+# %% ../nbs/18_sparse_training.ipynb #86667caa
 def _tiered(score, tier):
     "Keys that sort by `tier` (0: free before the step, 1: just pruned, 2: never), then by descending `score` (score_keys' 31 bits)."
     return score_keys(score).add_(tier.long() << 31)
@@ -410,7 +410,7 @@ def grow_random(numel, old, pruned, k, generator):
     back = old[pruned][torch.randperm(int(pruned.sum()), generator=generator, device=old.device)[:k - free]]
     return torch.cat([sample_free(numel, free, old, generator), back]).sort().values
 
-# %% ../nbs/18_sparse_training.ipynb #6eba16ee
+# %% ../nbs/18_sparse_training.ipynb #a8a8b2f1
 def _elementwise_states(opt, p):
     "The optimizer state dicts of `p`; raises for state that is not one value per entry (it could not follow the entries)."
     if opt is None: return []
@@ -440,7 +440,7 @@ def rewire(layer, keep, lin, to_k, states):
     for st, new in zip(states, new_states): st.update(new)
     layer.set_pattern(lin)
 
-# %% ../nbs/18_sparse_training.ipynb #f39452b3
+# %% ../nbs/18_sparse_training.ipynb #149b9917
 def check_csr_needs(needs, cls):
     "Raise for a method (class `cls`, inputs `needs`) that needs a dense quantity CSR storage does not have."
     if 'momentum' in needs:
@@ -504,7 +504,7 @@ def csr_step(method, optimizer=None):
     method.last = dict(K=K, counts=masks.counts(), pruned=None, grown=None)
     return K
 
-# %% ../nbs/18_sparse_training.ipynb #24012f01
+# %% ../nbs/18_sparse_training.ipynb #7a8729f5
 storages = ('masked', 'csr')
 
 def csr_masks(model, wrapped, optimizer, cls, sparsity, dense, distribution, seed, granularity, settings, device='cpu'):
@@ -519,7 +519,7 @@ def csr_masks(model, wrapped, optimizer, cls, sparsity, dense, distribution, see
         for layer in masks.layers: dist.broadcast(layer.values.data, 0)
     return masks
 
-# %% ../nbs/18_sparse_training.ipynb #d2419411
+# %% ../nbs/18_sparse_training.ipynb #30d64b30
 def csr_density(model):
     "`weight_density`'s rows for the layers of `model` in CSR storage: name, dense size, entries stored, non-zeros and density."
     return [dict(name=n, size=math.prod(m.shape), stored=m.nnz, nonzero=int((m.values != 0).sum()), density=float((m.values != 0).sum()) / math.prod(m.shape))
@@ -545,7 +545,7 @@ def csr_to_masked(model):
         setattr(parent, name, new)
     return model
 
-# %% ../nbs/18_sparse_training.ipynb #20b19cea
+# %% ../nbs/18_sparse_training.ipynb #fcbf8507
 from .inference import SparseLayer
 from .export import fold_masks
 
