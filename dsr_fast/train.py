@@ -176,8 +176,9 @@ def summarize(learn, **info):
     kept = rec.lrs, rec.iters, rec.losses, rec.values   # validate() runs before_fit, which clears the recorder
     loss, acc = learn.validate()[:2]                     # (sparse methods add columns after the metrics)
     rec.lrs, rec.iters, rec.losses, rec.values = kept
-    layers = weight_density(learn.model) + csr_density(learn.model)   # (layers in CSR storage by their dense shape)
-    n_total = sum(p.numel() for p in learn.model.parameters()) + sum(l['size'] for l in csr_density(learn.model)) - sum(l['stored'] for l in csr_density(learn.model))   # (as the dense network counts them)
+    csr = csr_density(learn.model)                       # (layers in CSR storage, by their dense shape)
+    layers = weight_density(learn.model) + csr
+    n_total = sum(p.numel() for p in learn.model.parameters()) + sum(l['size'] - l['stored'] for l in csr)   # (as the dense network counts them)
     n_nonzero = sum(int((p != 0).sum()) for p in learn.model.parameters())
     n_weights = sum(l['size'] for l in layers)
     sparse = [cb for cb in learn.cbs if isinstance(cb, (SparseCallback, SparsifyCallback))]
