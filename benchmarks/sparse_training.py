@@ -29,18 +29,19 @@ def median_ms(f, repeats):
 
 def peak_rss_gib(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
-def masked_step(layer, mask, x, opt):
-    "One step of a masked dense layer as the masked path runs it: forward, backward, masked gradient, update, re-mask."
+def masked_step(layer, mask, x, dy, opt):
+    "One step of a masked dense layer as the masked path runs it: forward, backward of the output gradient `dy`, masked gradient, update, re-mask."
     def f():
         opt.zero_grad(set_to_none=False)
-        layer(x).sum().backward()
+        layer(x).backward(dy)
         layer.weight.grad.mul_(mask); opt.step()
         with torch.no_grad(): layer.weight.mul_(mask)
     return f
 
-def plain_step(layer, x, opt):
+def plain_step(layer, x, dy, opt):
+    "One step of a layer: forward, backward of the output gradient `dy` (a random one, as a network's is: not the constant of `.sum()`), update."
     def f():
-        opt.zero_grad(set_to_none=False); layer(x).sum().backward(); opt.step()
+        opt.zero_grad(set_to_none=False); layer(x).backward(dy); opt.step()
     return f
 
 def sparseprop_layer(dense):
@@ -64,10 +65,10 @@ def part_layer(repeats, seed):
         peer = sparseprop_layer(dense)
         o_peer = torch.optim.SGD(peer.parameters(), lr=1e-3, momentum=0.9) if peer is not None else None
         for bs in (1, 32, 256):
-            x = torch.randn(bs, 4096, requires_grad=True)
-            m_ms = median_ms(masked_step(dense, mask, x, o_dense), repeats)
-            c_ms = median_ms(plain_step(sparse, x, o_csr), repeats)
-            p_ms = median_ms(plain_step(peer, x, o_peer), repeats) if peer is not None else float('nan')
+            x, dy = torch.randn(bs, 4096, requires_grad=True), torch.randn(bs, 4096)
+            m_ms = median_ms(masked_step(dense, mask, x, dy, o_dense), repeats)
+            c_ms = median_ms(plain_step(sparse, x, dy, o_csr), repeats)
+            p_ms = median_ms(plain_step(peer, x, dy, o_peer), repeats) if peer is not None else float('nan')
             rows.append(dict(sparsity=s, batch=bs, masked_ms=m_ms, csr_ms=c_ms, sparseprop_ms=p_ms, speedup=m_ms / c_ms))
             print(f"sparsity {s:.0%} batch {bs:>3}: masked {m_ms:7.1f} ms  csr {c_ms:7.1f} ms ({m_ms / c_ms:4.1f}x)"
                   + (f"  sparseprop {p_ms:7.1f} ms" if peer is not None else ''), flush=True)
@@ -87,8 +88,8 @@ def part_crossover(repeats, seed):
         Sparsifier(sparse, o_csr, 'static', s, dense=(), storage='csr')
         o_dense = torch.optim.SGD(dense.parameters(), lr=1e-3, momentum=0.9)
         for bs in (1, 256):
-            x = torch.randn(bs, 4096, requires_grad=True)
-            m_ms, c_ms = median_ms(masked_step(dense, mask, x, o_dense), repeats), median_ms(plain_step(sparse, x, o_csr), repeats)
+            x, dy = torch.randn(bs, 4096, requires_grad=True), torch.randn(bs, 4096)
+            m_ms, c_ms = median_ms(masked_step(dense, mask, x, dy, o_dense), repeats), median_ms(plain_step(sparse, x, dy, o_csr), repeats)
             rows.append(dict(sparsity=s, batch=bs, masked_ms=m_ms, csr_ms=c_ms, speedup=m_ms / c_ms))
             print(f"sparsity {s:.0%} batch {bs:>3}: masked {m_ms:7.1f} ms  csr {c_ms:7.1f} ms ({m_ms / c_ms:4.2f}x)", flush=True)
     for bs in (1, 256):

@@ -57,16 +57,17 @@ class CSRMatmul(torch.autograd.Function):
     @staticmethod
     def forward(ctx, values, x, layer):
         ctx.layer = layer
-        ctx.save_for_backward(values, x)
-        return torch.sparse.mm(layer.csr(values), x.t()).t()           # (out, B) computed, seen as (B, out)
+        xt = x.t().contiguous()                                        # (in, B) row-major: the layout the CSR kernels read fastest
+        ctx.save_for_backward(values, xt)
+        return torch.mm(layer.csr(values), xt).t()                     # (out, B) computed, seen as (B, out): the next layer's Xᵀ is then row-major already
 
     @staticmethod
     def backward(ctx, dy):
-        values, x = ctx.saved_tensors
-        layer, dv, dx = ctx.layer, None, None
-        if ctx.needs_input_grad[1]: dx = torch.sparse.mm(layer.csr_t(values), dy.t()).t()
-        if ctx.needs_input_grad[0]: dv = mean_over_ranks(torch.sparse.sampled_addmm(layer.csr(values), dy.t(), x, beta=0.).values())   # (DDP leaves the values to us)
-        if layer.keep_io: layer.io.append((x, dy))                     # for gradient growth at a reallocation step
+        values, xt = ctx.saved_tensors
+        layer, dv, dx, dyt = ctx.layer, None, None, dy.t().contiguous()
+        if ctx.needs_input_grad[1]: dx = torch.mm(layer.csr_t(values), dyt).t()
+        if ctx.needs_input_grad[0]: dv = mean_over_ranks(torch.sparse.sampled_addmm(layer.csr(values), dyt, xt.t(), beta=0.).values())   # (DDP leaves the values to us)
+        if layer.keep_io: layer.io.append((xt.t(), dyt.t()))           # X and dY, for gradient growth at a reallocation step
         return dv, dx, None
 
 # %% ../nbs/18_sparse_training.ipynb #abbaad32
@@ -104,10 +105,10 @@ class CSRLinear(nn.Module):
         self.transpose()
 
     def transpose(self):
-        "Wᵀ's row pointers, column indices, and the order of W's values that lists Wᵀ's entries (a stable sort by column)."
+        "Wᵀ's row pointers, column indices (W's rows: int16 where they fit, 2 bytes per non-zero saved), and the order of W's values that lists Wᵀ's entries (a stable sort by column)."
         dt = self.col.dtype
         self.t_perm = torch.sort(self.col, stable=True).indices.to(dt)
-        self.t_col = csr_rows(self.crow)[self.t_perm.long()].to(dt)
+        self.t_col = csr_rows(self.crow)[self.t_perm.long()].to(torch.int16 if self.out_features <= 2**15 else dt)
         self.t_crow = torch.zeros(self.in_features + 1, dtype=torch.int64, device=self.col.device)
         self.t_crow[1:] = torch.bincount(self.col.long(), minlength=self.in_features).cumsum(0)
         self.t_crow = self.t_crow.to(dt)
@@ -118,7 +119,7 @@ class CSRLinear(nn.Module):
     def csr_t(self, values=None):
         "Wᵀ as a sparse CSR tensor, its values gathered from W's."
         v = self.values if values is None else values
-        return csr_tensor(self.t_crow, self.t_col, v[self.t_perm], self.shape[::-1])
+        return csr_tensor(self.t_crow, self.t_col.to(self.t_crow.dtype), v.index_select(0, self.t_perm), self.shape[::-1])
 
     def forward(self, x):
         if x.dtype != self.values.dtype: x = x.to(self.values.dtype)   # (an input from autocast: the product in the weights' precision)

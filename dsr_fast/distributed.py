@@ -66,17 +66,18 @@ def mask_checksums(masks):
 def _collective_device():
     return torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
 
-def check_masks_agree(masks):
-    "In a process group of several ranks: raise naming the layers whose masks differ from rank 0's."
+def check_masks_agree(masks, seed=None):
+    "In a process group of several ranks: raise naming the layers whose masks differ from rank 0's, or where the growth `seed` (if given) does."
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() < 2: return
     if getattr(masks, 'comm', None) is not None: return check_shards_agree(masks)   # sharded: each rank holds other rows
     mine = (masks.checksums() if hasattr(masks, 'checksums') else mask_checksums(masks.masks)).to(_collective_device())   # (CSR storage: of its positions)
+    if seed is not None: mine = torch.cat([mine, mine.new_tensor([seed])])   # (equal masks, e.g. from one checkpoint, then grown from other seeds: caught here)
     every = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
     dist.all_gather(every, mine)
-    bad = [(n, [r for r, o in enumerate(every) if o[i] != every[0][i]]) for i, n in enumerate(masks.names)]
+    bad = [(n, [r for r, o in enumerate(every) if o[i] != every[0][i]]) for i, n in enumerate(list(masks.names) + ['(the growth seed)'] * (seed is not None))]
     bad = [(n, rs) for n, rs in bad if rs]
     if bad:
-        raise RuntimeError(f"Masks differ across processes in layer(s) {', '.join(n for n, _ in bad)} (rank(s) {sorted(set(sum((rs for _, rs in bad), [])))} "
+        raise RuntimeError(f"Masks or their growth seed differ across processes in layer(s) {', '.join(n for n, _ in bad)} (rank(s) {sorted(set(sum((rs for _, rs in bad), [])))} "
                            "differ from rank 0): every rank must create its masks with the same seed and run the same steps; pass the same `seed` on every rank")
 
 # %% ../nbs/14_distributed.ipynb #5e131b99

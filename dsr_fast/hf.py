@@ -10,6 +10,7 @@ __all__ = ['SparsifierCallback']
 # %% ../nbs/10_hf.ipynb #29ffb0a5
 import os, torch
 from transformers import TrainerCallback
+from accelerate.state import GradientState
 from .sparsifier import SparsifierView
 
 # %% ../nbs/10_hf.ipynb #8a89e42a
@@ -21,8 +22,17 @@ class SparsifierCallback(SparsifierView, TrainerCallback):
     def on_train_begin(self, args, state, control, model=None, optimizer=None, **kwargs):
         self.attach(model)
         self.sp.total_steps = state.max_steps
-        self.sp.set_optimizer(optimizer)
+        self.sp.set_optimizer(optimizer)              # (its pre-step hook: a fallback that runs only where the backward's callback did not)
+        self._queued, self._hooks = False, [p.register_post_accumulate_grad_hook(self._grad_done) for p in self.sp.masks.params if p.requires_grad]
         if state.global_step > 0: self._resume(args, state)
+    def _grad_done(self, p):
+        "A sparse weight's gradient is accumulated: in the backward of the last accumulated batch, run the engine's pre-update work when that backward ends, before `Trainer` clips."
+        if GradientState().sync_gradients and not self._queued:
+            self._queued = True
+            torch.autograd.Variable._execution_engine.queue_callback(self._before_update)
+    def _before_update(self): self._queued = False; self.sp.before_update()
+    def on_train_end(self, args, state, control, **kwargs):
+        for h in self._hooks: h.remove()
     def _resume(self, args, state):
         "A resumed run: the masks came with the model's weights; the method's state comes from the checkpoint's `sparsifier.pt`."
         path = self._state_path(args, state)

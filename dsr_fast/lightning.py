@@ -23,9 +23,12 @@ class SparsifierCallback(SparsifierView, pl.Callback):
         if len(trainer.optimizers) != 1:
             raise ValueError(f"SparsifierCallback drives one optimizer, configure_optimizers returned {len(trainer.optimizers)}: return one")
         self.sp.total_steps = trainer.estimated_stepping_batches
-        self.sp.set_optimizer(trainer.optimizers[0])
+        self.sp.set_optimizer(trainer.optimizers[0], hook=False)   # (the optimizer's pre-step hook runs before Lightning's closure makes the gradients)
         if self._loaded is not None: self.sp.load_state_dict(self._loaded); self._loaded = None   # (after the weights and masks)
         self._steps = trainer.global_step
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer):
+        "After the backward (of the last accumulated batch) and before clipping and the update: the engine's pre-update work."
+        self.sp.before_update()
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
         if trainer.global_step > self._steps:                  # an optimizer step ended this batch (not one of accumulation)
             self._steps = trainer.global_step

@@ -402,7 +402,7 @@ class SparseCallback(Callback):
 
     def before_train(self):
         "At the first training epoch of a fit: check that all ranks hold the same masks (a no-op in one process)."
-        if not self.trained: check_masks_agree(self.masks); self.trained = True
+        if not self.trained: check_masks_agree(self.masks, self.seed); self.trained = True
     def before_step(self): self.masks.mask_grads()
     def after_cancel_step(self): self.skipped = True
     def after_step(self):
@@ -420,7 +420,7 @@ class SparseCallback(Callback):
         if bad: raise FloatingPointError(f"Non-finite weights in layer(s) {', '.join(bad)} at epoch {self.epoch}: lower the learning rate or clip gradients")
     def after_fit(self):
         self.learn.metrics = self._saved_metrics
-        if self.trained: check_masks_agree(self.masks)
+        if self.trained: check_masks_agree(self.masks, self.seed)
 
     def before_load(self, sd, prefix=''):
         "A checkpoint without masks (a dense network): make its masks from its weights, the largest |w| of each layer at this callback's layer budgets."

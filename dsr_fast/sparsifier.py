@@ -78,7 +78,7 @@ class Sparsifier:
         store_attr('sparsity,total_steps,period,stop_pct,reset_opt_state,seed,storage')
         self.history, self._n, self._prepared, self._due, self._hook, self.run_step = L(), int(self.model.mask_iter), False, False, None, None
         if storage == 'csr':
-            check_csr_needs(self.method.needs, cls); check_masks_agree(self.masks)   # (several ranks: the same index sets, or a clear error)
+            check_csr_needs(self.method.needs, cls); check_masks_agree(self.masks, self.method.seed)   # (several ranks: the same index sets, or a clear error)
             self.run_step = lambda: csr_step(self.method, self._torch_opt or self.optimizer)
         self.set_optimizer(optimizer)
         self.arm()
@@ -95,11 +95,11 @@ class Sparsifier:
 
 # %% ../nbs/08_sparsifier.ipynb #cef7a286
 @patch
-def set_optimizer(self: Sparsifier, optimizer):
-    "Drive the steps from `optimizer` (again when it is rebuilt): a torch optimizer's pre-step hook reads the inputs the method needs."
+def set_optimizer(self: Sparsifier, optimizer, hook=True):
+    "Drive the steps from `optimizer` (again when it is rebuilt): a torch optimizer's pre-step hook reads the inputs the method needs, unless `hook=False` (a loop that calls `before_update` itself)."
     if self._hook is not None: self._hook.remove(); self._hook = None
     self.optimizer, self._torch_opt = optimizer, torch_optimizer(optimizer)
-    if self._torch_opt is not None: self._hook = self._torch_opt.register_step_pre_hook(self._pre_step)
+    if hook and self._torch_opt is not None: self._hook = self._torch_opt.register_step_pre_hook(self._pre_step)
 
 @patch
 def _pre_step(self: Sparsifier, opt, args, kwargs): self.before_update()
