@@ -29,14 +29,16 @@ import torch, math, warnings
 
 # %% ../nbs/09_callbacks.ipynb #d673ae61
 def fit_steps(learn):
-    "The optimizer steps of `learn.fit`: one per batch, or one per `n_acc` samples under `GradientAccumulation`."
+    "The optimizer steps of `learn.fit`: one per batch, or one per `n_acc` samples under `GradientAccumulation` (None without training batches)."
     acc, n = first(c for c in learn.cbs if isinstance(c, GradientAccumulation)), learn.n_epoch * len(learn.dls.train)
-    return n if acc is None else max(1, n * learn.dls.train.bs // acc.n_acc)
+    return None if n == 0 else n if acc is None else max(1, n * learn.dls.train.bs // acc.n_acc)
 
 def fit_progress(learn):
-    "Training progress at `learn`'s optimizer step: `pct_train`, or, where `GradientAccumulation` groups batches into steps, the steps made in this `fit` over `fit_steps` (as a plain loop counts)."
+    "Training progress at `learn`'s optimizer step: `pct_train`, or, where `GradientAccumulation` groups batches into steps, the steps made in this `fit` over `fit_steps` (as a plain loop counts; from the epoch, so a `fit(start_epoch=...)` counts on)."
     acc = first(c for c in learn.cbs if isinstance(c, GradientAccumulation))
-    return learn.pct_train if acc is None else ((learn.train_iter + 1) * learn.dls.train.bs // acc.n_acc - 1) / fit_steps(learn)
+    if acc is None: return learn.pct_train
+    batches = learn.epoch * len(learn.dls.train) + learn.iter + 1
+    return (batches * learn.dls.train.bs // acc.n_acc - 1) / fit_steps(learn)
 
 class ReallocCallback(SparseCallback):
     "`SparseCallback` whose masks move: the fastai adapter of a `Sparsifier` running `make_reallocator()`'s method every `period` iterations until `stop_pct`."
@@ -69,7 +71,7 @@ class ReallocCallback(SparseCallback):
     def before_fit(self):
         super().before_fit()
         self.engine.set_optimizer(self.learn.opt)
-        self.engine.total_steps = fit_steps(self.learn)
+        self.engine.set_total_steps(fit_steps(self.learn))
     def before_step(self): self.engine.before_update(fit_progress(self.learn))
     def after_step(self):
         if self.skipped: self.skipped = False; self.engine.cancel(); return
@@ -79,6 +81,9 @@ class ReallocCallback(SparseCallback):
         self.engine.set_optimizer(None)
         super().after_fit()
     def extra_metrics(self): return super().extra_metrics() + [ValueMetric(self._last_K, 'K')]
+    def summary(self):
+        "The run (steps, reallocations, period), the budget, and which weight tensors are sparse (`Sparsifier.summary`)."
+        return self.engine.summary()
     def _last_K(self): return int(self.history[-1]['K']) if self.history else 0
     def run_step(self):
         "The method's step (a subclass may replay it as a CUDA graph; under CSR storage, on index sets)."
@@ -218,17 +223,25 @@ class SNFSCallback(ReallocCallback):
     def make_reallocator(self): return SNFS(self.masks, self.prune_rate, self.seed, min_keep=self.min_keep)
 
 # %% ../nbs/09_callbacks.ipynb #c77ee151
-class SparsifyCallback(SparsifierView, Callback):
+class SparsifyCallback(SparsifierView, KeptCallback):
     "Train a fastai `Learner` with `method` (a name in `methods`) at `sparsity`: a thin adapter over `Sparsifier`."
     order = MixedPrecision.order - 1
     def after_create(self): self._setup()
     def _setup(self):
-        self.attach(self.learn.model)
+        model = unwrap_model(self.attach(self.learn.model).model)
         hide_in_wrappers(self.learn.model)
+        if getattr(self, '_load_hooks', None) is None or not self._load_hooks.watches(self, model): self._load_hooks = LoadHooks(self, model)
+    def before_load(self, sd, prefix=''): pass
+    def after_load(self):
+        "A checkpoint was loaded (`learn.load`): the `Sparsifier` is made again on its masks and step count; the history before it is not in fastai's file."
+        if self.sp.storage != 'masked': return
+        old = self.sp; opt, steps = old.optimizer, old.total_steps
+        old.set_optimizer(None); self.sp = None; self._setup()
+        if opt is not None: self.sp.set_optimizer(opt); self.sp.set_total_steps(steps)   # (loaded within a fit)
     def before_fit(self):
         self._setup()
         self.sp.set_optimizer(self.learn.opt)
-        self.sp.total_steps, self.skipped = fit_steps(self.learn), False
+        self.sp.set_total_steps(fit_steps(self.learn)); self.skipped = False
         check_masks_agree(self.sp.masks, self.sp.method.seed)
     def before_step(self): self.sp.before_update(fit_progress(self.learn))
     def after_cancel_step(self): self.skipped = True

@@ -20,8 +20,8 @@ import torch, math, itertools
 
 # %% ../nbs/05_engine.ipynb #7af7a363
 def _check_period(period):
-    "A number of optimizer steps between reallocations >= 1, a function of progress returning one, or None (never)."
-    if period is None: return
+    "A number of optimizer steps between reallocations >= 1, a function of progress returning one, 'auto' (about 40 over the run), or None (never)."
+    if period is None or period == 'auto': return
     if callable(period): _check_positive_int('period(0.)', _whole(period(0.)), "a period schedule must return iterations >= 1")
     else: _check_positive_int('period', period, "the number of iterations between reallocations (or a function of training progress)")
 

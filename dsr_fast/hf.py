@@ -21,7 +21,7 @@ class SparsifierCallback(SparsifierView, TrainerCallback):
         if model is not None: self.attach(model)      # (None: the trainer makes its model with model_init when training begins)
     def on_train_begin(self, args, state, control, model=None, optimizer=None, **kwargs):
         self.attach(model)
-        self.sp.total_steps = state.max_steps
+        self.sp.set_total_steps(state.max_steps)
         self.sp.set_optimizer(optimizer)              # (its pre-step hook: a fallback that runs only where the backward's callback did not)
         self._queued, self._hooks = False, [p.register_post_accumulate_grad_hook(self._grad_done) for p in self.sp.masks.params if p.requires_grad]
         if state.global_step > 0: self._resume(args, state)

@@ -8,7 +8,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/lightning.html.md"""
 __all__ = ['SparsifierCallback']
 
 # %% ../nbs/11_lightning.ipynb #55d79499
-import torch
+import torch, math
 import lightning.pytorch as pl
 from .sparsifier import SparsifierView
 
@@ -22,7 +22,8 @@ class SparsifierCallback(SparsifierView, pl.Callback):
         self.attach(pl_module)                                 # (again if configure_model sharded the model after setup)
         if len(trainer.optimizers) != 1:
             raise ValueError(f"SparsifierCallback drives one optimizer, configure_optimizers returned {len(trainer.optimizers)}: return one")
-        self.sp.total_steps = trainer.estimated_stepping_batches
+        n = trainer.estimated_stepping_batches                # (infinite for a run without a length)
+        self.sp.set_total_steps(int(n) if math.isfinite(n) else None)
         self.sp.set_optimizer(trainer.optimizers[0], hook=False)   # (the optimizer's pre-step hook runs before Lightning's closure makes the gradients)
         if self._loaded is not None: self.sp.load_state_dict(self._loaded); self._loaded = None   # (after the weights and masks)
         self._steps = trainer.global_step

@@ -8,7 +8,7 @@ Docs: https://dsr-fast.github.io/dsr_fast/masks.html.md"""
 __all__ = ['WeightTensor', 'dense_choices', 'distributions', 'granularities', 'weight_tensors', 'weight_plan', 'sparse_weights',
            'wrn_dense', 'resnet_dense', 'check_sparsity', 'n_keep', 'random_mask', 'magnitude_mask', 'layer_densities',
            'mask_shape', 'tensor_mask_shape', 'mask_plan', 'has_mask', 'masked_tensors', 'Masks', 'weight_density',
-           'LoadHooks', 'SparseCallback']
+           'LoadHooks', 'KeptCallback', 'SparseCallback']
 
 # %% ../nbs/02_masks.ipynb #d588a8f8
 from fastcore.all import *
@@ -78,7 +78,8 @@ dense_choices = dict(first='first', none=(), wrn=wrn_dense, resnet=resnet_dense)
 def check_sparsity(sparsity):
     "Refuse a `sparsity` outside [0, 1), naming what it means."
     if not (isinstance(sparsity, (int, float)) and 0 <= sparsity < 1):
-        raise ValueError(f"sparsity must be a number in [0, 1) (the fraction of weights that are zero), got {sparsity!r}")
+        hint = f": a percentage? pass {sparsity / 100:g}" if isinstance(sparsity, (int, float)) and 1 < sparsity < 100 else ''
+        raise ValueError(f"sparsity must be a number in [0, 1) (the fraction of weights that are zero), got {sparsity!r}{hint}")
 
 def n_keep(numel, sparsity):
     "Active weights of a tensor with `numel` elements at `sparsity` (the paper's rounding)."
@@ -361,8 +362,34 @@ class LoadHooks:
     def __getstate__(self): return {}
     def __setstate__(self, state): self.cb = self.model = lambda: None
 
+# %% ../nbs/02_masks.ipynb #d79eef61
+import inspect
+
+def _subclasses(cls): return [c for s in cls.__subclasses__() for c in (s, *_subclasses(s))]
+
+class KeptCallback(Callback):
+    "A dsr_fast callback: it lists its settings when given one it lacks, and stays `learn.<name>` after the `fit(cbs=...)` it was passed to."
+    _ended = False
+    def __new__(cls, *args, **kwargs):
+        params = inspect.signature(cls.__init__).parameters
+        bad = [k for k in kwargs if k not in params]
+        if bad and not any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            takes = dict.fromkeys(c.__name__ for c in _subclasses(KeptCallback) if all(k in inspect.signature(c.__init__).parameters for k in bad))
+            raise TypeError(f"{cls.__name__} has no setting {', '.join(bad)}; its settings are: {', '.join(list(params)[1:])}"
+                            + (f" (taken by {', '.join(takes)})" if takes else ''))
+        return super().__new__(cls)
+    def __call__(self, event_name):
+        if event_name == 'before_fit': self._ended = False
+        res = super().__call__(event_name)
+        if event_name == 'after_fit': self._ended = True
+        return res
+    @property
+    def name(self):
+        "fastai's name (`sparse`, `dsr`, ...), but none once `fit` has ended and fastai removes the callback: the learner keeps `learn.dsr`."
+        return '' if self.learn is None and self._ended else class2attr(self, 'Callback')
+
 # %% ../nbs/02_masks.ipynb #0ba7024a
-class SparseCallback(Callback):
+class SparseCallback(KeptCallback):
     "Train under masks at `sparsity` (static sparse training); the base of the reallocating methods."
     order = MixedPrecision.order - 1
     def __init__(self, sparsity=0.9, dense='first', distribution='uniform', seed=0, granularity='element',

@@ -7,21 +7,21 @@ Docs: https://dsr-fast.github.io/dsr_fast/train.html.md"""
 # %% auto #0
 __all__ = ['method_callbacks', 'native_size', 'cli_methods', 'format_settings', 'callbacks_of', 'check_options', 'train',
            'step_schedule', 'train_in_process', 'train_many', 'cost_warning', 'TimeEstimate', 'load_recipe',
-           'summarize', 'format_summary', 'plot_run', 'report', 'dsr_fast_train']
+           'summarize', 'format_summary', 'plot_run', 'report', 'import_modules', 'dsr_fast_train']
 
 # %% ../nbs/15_train.ipynb #70e05450
 from fastcore.all import *
 from fastcore.script import call_parse
 from fastai.basics import *
 from fastai.callback.all import *
-import json, sys, time, warnings, os, subprocess
+import json, sys, time, warnings, os, subprocess, importlib
 from concurrent.futures import ThreadPoolExecutor
 from .data import *
 from .models import *
 from .masks import *
 from .dsr import *
 from .baselines import *
-from .sparsifier import method_settings
+from .sparsifier import method_settings, auto_period
 from .engine import methods
 from .callbacks import *
 from .csr import csr_density
@@ -32,7 +32,7 @@ from fastai.distributed import teardown_distrib
 # %% ../nbs/15_train.ipynb #e16688ca
 def _dense_cbs(sparsity, seed, **kwargs): return []
 def _static_cbs(sparsity, seed, n_iter=None, **kwargs): return [SparseCallback(sparsity, seed=seed, **kwargs)]
-def _auto_period(period, n_iter): return max(1, n_iter // 40) if period is None else period
+def _auto_period(period, n_iter): return auto_period(n_iter) if period is None else period
 def _dsr_cbs(sparsity, seed, n_prune=None, period=None, n_iter=None, **kwargs):
     return [DSRCallback(sparsity, n_prune=n_prune, period=_auto_period(period, n_iter), seed=seed, **kwargs)]
 def _dsr_plus_cbs(sparsity, seed, n_prune=None, period=None, n_iter=None, **kwargs):
@@ -238,6 +238,15 @@ def report(learn, s, out):
     print(f"wrote {out/'train.png'}, {out/'summary.json'} and {out/'learner.pkl'}")
 
 # %% ../nbs/15_train.ipynb #47871c70
+def import_modules(names):
+    "Import the comma-separated modules `names`, from the working directory or the Python path (`--imports`: a module that registers methods)."
+    if os.getcwd() not in sys.path: sys.path.insert(0, os.getcwd())
+    for name in filter(None, (n.strip().removesuffix('.py') for n in names.split(','))):
+        try: importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name: raise
+            raise ValueError(f"--imports: no module named {name!r}: give a module in the working directory or on the Python path (mymethods for mymethods.py)") from None
+
 @call_parse
 def dsr_fast_train(
     dataset:str=None, # digits | mnist1d | cifar10 | imagenet (default: digits)
@@ -258,10 +267,12 @@ def dsr_fast_train(
     device:str=None, # cpu, cuda or cuda:N (default: fastai's choice)
     config:str=None, # a recipe file (recipes/*.json); options given on the command line override it
     settings:bool=False, # print the settings of --method (their defaults and what they do) and exit
+    imports:str=None, # modules to import first, comma-separated (from the working directory or the Python path): one that registers a method with register_method makes it a --method
 ):
     "Train a network on one of the data sets and print fastai's progress table and a summary."
     warnings.formatwarning = lambda msg, *args, **kwargs: f"dsr_fast_train: warning: {msg}\n"   # (no source line: the user gave options, not code)
     try:
+        if imports: import_modules(imports)
         if settings: print(format_settings(method or 'dsr')); return
         given = dict(dataset=dataset, arch=arch, method=method, sparsity=sparsity, epochs=epochs, bs=bs, lr=lr, n_prune=n_prune, period=period)
         kw = dict(dataset='digits', method='dsr', sparsity=0.9, epochs=8, lr=1e-2)
