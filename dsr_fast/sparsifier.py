@@ -128,8 +128,9 @@ def set_total_steps(self: Sparsifier, total_steps):
     if total_steps is None or total_steps == known or self.period is None or callable(self.period) or isinstance(self.method, Static): return
     if getattr(self, '_auto', False): self.period = auto_period(total_steps); return
     n = int(total_steps * self.stop_pct) // self.period
-    if n == 0 or (n < 10 and self.period == getattr(self, '_default_period', None)): warnings.warn(f"{self.name} reallocates about {n} time{'s' * (n != 1)} in this run of {total_steps:,} steps (period={self.period}, until {self.stop_pct:.0%}), "
-                             f"so the masks hardly move: pass period={auto_period(total_steps)} (about 40 reallocations) or period='auto'", stacklevel=3)
+    if n == 0 or (n < 10 and self.period == getattr(self, '_default_period', None)):
+        warnings.warn(f"{self.name} reallocates about {n} time{'s' * (n != 1)} in this run of {total_steps:,} steps (period={self.period}, until {self.stop_pct:.0%}), "
+                      f"so the masks hardly move: pass period={auto_period(total_steps)} (about 40 reallocations) or period='auto'", stacklevel=3)
 
 @patch
 def period_at(self: Sparsifier, pct):

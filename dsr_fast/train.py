@@ -85,16 +85,17 @@ def check_options(dataset='digits', arch=None, method='dsr', sparsity=0.9, epoch
 # %% ../nbs/15_train.ipynb #6057a939
 def train(dataset='digits', arch=None, method='dsr', sparsity=0.9, epochs=8, bs=None, lr=1e-2, seed=0,
           out='dsr_out', device=None, path=None, show_progress=True, opt='adam', momentum=0.9, nesterov=False,
-          wd=None, lr_steps=None, gamma=0.1, size=None, copies=None, **method_kwargs):
+          wd=None, lr_steps=None, gamma=0.1, size=None, copies=None, num_samples=None, **method_kwargs):
     "Train `arch` on `dataset` with `method`; return the `Learner` and a summary dict."
     check_options(dataset, arch, method, sparsity, epochs, bs, lr, device)
     if opt not in ('adam', 'sgd'): raise ValueError(f"unknown optimizer {opt!r}: choose adam or sgd")
     if copies is not None and dataset != 'digits': raise ValueError(f"copies (jittered copies of each image) works with dataset='digits' only, got dataset={dataset!r}: leave copies out")
+    if num_samples is not None and dataset != 'mnist1d': raise ValueError(f"num_samples (signals generated) works with dataset='mnist1d' only, got dataset={dataset!r}: leave num_samples out")
     world = world_size()   # > 1 under torchrun / accelerate launch
     if device is None and world > 1 and torch.cuda.is_available(): device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"  # one GPU per process
     set_seed(seed, reproducible=True)
     dls = get_dls(dataset, path=path, bs=bs, seed=seed, device=None if device is None else torch.device(device),
-                  **{k: v for k, v in dict(size=size, copies=copies).items() if v is not None})
+                  **{k: v for k, v in dict(size=size, copies=copies, num_samples=num_samples).items() if v is not None})
     arch = arch or default_arch[dataset]
     if (msg := cost_warning(arch, dls.one_batch()[0], device)): warnings.warn(msg)
     model = thin_model(arch, dls, sparsity, method_kwargs.get('dense', 'first')) if method == 'thin' else dsr_model(arch, dls)
